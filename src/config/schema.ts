@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { MCPAuthConfigError } from '../errors.js';
+import { httpsUrlProblem } from './url.js';
+
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export const httpsUrl = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+  const problem = httpsUrlProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const scopeToken = z
+  .string({ error: 'must be a string' })
+  .regex(SCOPE_TOKEN, 'must be an RFC 6749 scope token (printable ASCII, no space, quote or backslash)');
+
+const stringArray = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' });
+
+/** RFC 8414 metadata as served (snake_case). Resource-server mode needs only `issuer`. */
+export const authorizationServerMetadataDocument = z.looseObject({
+  issuer: httpsUrl,
+  jwks_uri: httpsUrl.optional(),
+  introspection_endpoint: httpsUrl.optional(),
+  scopes_supported: stringArray.optional(),
+  response_types_supported: stringArray.optional(),
+  grant_types_supported: stringArray.optional(),
+  code_challenge_methods_supported: stringArray.optional(),
+});
+
+const authorizationServerMetadata = z.looseObject({
+  issuer: httpsUrl,
+  jwksUri: httpsUrl.optional(),
+  introspectionEndpoint: httpsUrl.optional(),
+  scopesSupported: stringArray.optional(),
+});
+
+const authServerEntry = z
+  .object(
+    {
+      type: z.enum(['oidc', 'oauth'], { error: "must be 'oidc' or 'oauth'" }),
+      issuer: httpsUrl.optional(),
+      metadata: authorizationServerMetadata.optional(),
+      transpileData: z
+        .custom<(d: Record<string, unknown>) => Record<string, unknown>>((v) => typeof v === 'function', {
+          error: 'must be a function',
+        })
+        .optional(),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((entry, ctx) => {
+    if (entry.issuer === undefined && entry.metadata === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs `issuer` (discovery) or `metadata` (resolved config)' });
+    }
+    if (entry.issuer !== undefined && entry.metadata !== undefined && entry.issuer !== entry.metadata.issuer) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'differs from metadata.issuer' });
+    }
+  });
+
+const protectedResourceMetadata = z.looseObject(
+  {
+    resource: httpsUrl.superRefine((value, ctx) => {
+      if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment' });
+    }),
+    authorizationServers: z
+      .array(authServerEntry, { error: 'must be an array' })
+      .min(1, 'needs at least one authorization server'),
+    scopesSupported: z.array(scopeToken, { error: 'must be an array of scope tokens' }).optional(),
+    bearerMethodsSupported: z
+      .array(
+        z.literal('header', {
+          error: "only 'header' is supported: tokens are read from the Authorization header only",
+        }),
+      )
+      .optional(),
+    resourceName: z.string({ error: 'must be a string' }).optional(),
+    resourceDocumentation: httpsUrl.optional(),
+    resourcePolicyUri: httpsUrl.optional(),
+    resourceTosUri: httpsUrl.optional(),
+    jwksUri: httpsUrl.optional(),
+  },
+  { error: 'must be an object' },
+);
+
+const protectedResource = z.object(
+  { metadata: protectedResourceMetadata },
+  { error: 'must be an object with `metadata`' },
+);
+
+export const mcpAuthConfig = z.object(
+  {
+    protectedResources: z.union([protectedResource, z.array(protectedResource).min(1, 'needs at least one resource')], {
+      error: 'must be a protected resource config or a non-empty array of them',
+    }),
+  },
+  { error: 'must be an object' },
+);
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** Parses with zod and turns the first problem into an error that names the field path. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, root = ''): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = unionAwareIssue(result.error.issues);
+  const path = formatPath(issue.path);
+  const where = root && path ? `${root}.${path}` : root || path || '(config)';
+  throw new MCPAuthConfigError('invalid_config', `${where}: ${issue.message}`);
+}
+
+/** For a union, zod reports "invalid input"; the branch closest to the input says more. */
+function unionAwareIssue(issues: z.core.$ZodIssue[]): { path: PropertyKey[]; message: string } {
+  const first = issues[0] as z.core.$ZodIssue;
+  if (first.code === 'invalid_union' && first.errors.length > 0) {
+    // Pick the branch whose first problem is deepest: it got furthest into the input.
+    const branches = first.errors.filter((b) => b.length > 0);
+    const best = branches.reduce(
+      (a, b) => ((b[0]?.path.length ?? 0) > (a[0]?.path.length ?? 0) ? b : a),
+      branches[0] ?? [],
+    );
+    if (best.length > 0) {
+      const inner = unionAwareIssue(best);
+      return { path: [...first.path, ...inner.path], message: inner.message };
+    }
+  }
+  return { path: first.path, message: first.message };
+}
+
+export function assertUnique(values: string[], describe: (index: number) => string, what: string): void {
+  const seen = new Map<string, number>();
+  values.forEach((value, index) => {
+    const earlier = seen.get(value);
+    if (earlier !== undefined) {
+      throw new MCPAuthConfigError('invalid_config', `${describe(index)}: ${what} also used by ${describe(earlier)}`);
+    }
+    seen.set(value, index);
+  });
+}

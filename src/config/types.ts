@@ -1,0 +1,67 @@
+/**
+ * Public configuration types. Field names are the RFCs' names in camelCase; the documents we
+ * publish or fetch use the RFCs' snake_case.
+ */
+
+/** RFC 8414 authorization server metadata, camelCase. Unknown fields are kept. */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  jwksUri?: string;
+  registrationEndpoint?: string;
+  introspectionEndpoint?: string;
+  revocationEndpoint?: string;
+  userinfoEndpoint?: string;
+  scopesSupported?: string[];
+  responseTypesSupported?: string[];
+  grantTypesSupported?: string[];
+  codeChallengeMethodsSupported?: string[];
+  tokenEndpointAuthMethodsSupported?: string[];
+  clientIdMetadataDocumentSupported?: boolean;
+  [field: string]: unknown;
+}
+
+export type AuthServerType = 'oidc' | 'oauth';
+
+/** Rewrites a fetched discovery document (snake_case, as served) before it is validated. */
+export type TranspileData = (data: Record<string, unknown>) => Record<string, unknown>;
+
+/** A resolved authorization server: its metadata is known, nothing is fetched for it. */
+export interface AuthServerConfig {
+  type: AuthServerType;
+  metadata: AuthorizationServerMetadata;
+}
+
+/** An authorization server found through discovery on the first request that needs it. */
+export interface AuthServerDiscoveryConfig {
+  type: AuthServerType;
+  issuer: string;
+  transpileData?: TranspileData;
+}
+
+export type AuthServerEntry = AuthServerConfig | AuthServerDiscoveryConfig;
+
+/** RFC 9728 protected resource metadata, camelCase. Unknown fields are published as snake_case. */
+export interface ProtectedResourceMetadataConfig {
+  /** The resource identifier: the MCP endpoint's URL, e.g. `https://api.example.com/mcp`. */
+  resource: string;
+  authorizationServers: AuthServerEntry[];
+  scopesSupported?: string[];
+  bearerMethodsSupported?: 'header'[];
+  resourceName?: string;
+  resourceDocumentation?: string;
+  resourcePolicyUri?: string;
+  resourceTosUri?: string;
+  jwksUri?: string;
+  resourceSigningAlgValuesSupported?: string[];
+  [field: string]: unknown;
+}
+
+export interface ProtectedResourceConfig {
+  metadata: ProtectedResourceMetadataConfig;
+}
+
+export interface MCPAuthConfig {
+  protectedResources: ProtectedResourceConfig | ProtectedResourceConfig[];
+}

@@ -1,0 +1,41 @@
+/** One trusted authorization server: its metadata, known up front or discovered on first use. */
+import type { AuthorizationServerMetadata, AuthServerEntry } from '../config/types.js';
+import { MCPAuthAuthServerError } from '../errors.js';
+import { DEFAULT_DISCOVERY_TIMEOUT_MS, fetchServerConfig } from './server-config.js';
+import { SingleFlight } from './single-flight.js';
+
+/** After a failed discovery, callers get the same error for this long, then it is tried again. */
+const DISCOVERY_RETRY_MS = 1000;
+
+export class AuthorizationServer {
+  readonly issuer: string;
+  private readonly metadata: SingleFlight<AuthorizationServerMetadata>;
+
+  constructor(entry: AuthServerEntry, timeoutMs = DEFAULT_DISCOVERY_TIMEOUT_MS) {
+    if ('metadata' in entry && entry.metadata) {
+      const metadata = entry.metadata;
+      this.issuer = metadata.issuer;
+      this.metadata = new SingleFlight(async () => metadata, 0);
+    } else {
+      const { issuer, type, transpileData } = entry as Extract<AuthServerEntry, { issuer: string }>;
+      this.issuer = issuer;
+      this.metadata = new SingleFlight(
+        async () => (await fetchServerConfig(issuer, { type, transpileData, timeoutMs })).metadata,
+        DISCOVERY_RETRY_MS,
+      );
+    }
+  }
+
+  /** Fetched at most once at a time; a failure is retried after a second, never cached for good. */
+  async getMetadata(): Promise<AuthorizationServerMetadata> {
+    try {
+      return await this.metadata.get();
+    } catch (error) {
+      if (!(error instanceof MCPAuthAuthServerError)) throw error;
+      throw new MCPAuthAuthServerError(error.code, error.message, {
+        cause: error.cause,
+        retryAfter: this.metadata.retryAfterSeconds(),
+      });
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/** Fetches a JSON document from an authorization server: bounded in time and size. */
+
+export interface FetchJsonOptions {
+  timeoutMs: number;
+  /** Largest body accepted, in bytes. */
+  maxBytes?: number;
+  headers?: Record<string, string>;
+}
+
+export class FetchJsonError extends Error {
+  override name = 'FetchJsonError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 3;
+
+/**
+ * GET `url` and parse JSON. Redirects are followed only within the same origin: a discovery
+ * document or key set must not be able to send us elsewhere.
+ */
+export async function fetchJson(url: string, options: FetchJsonOptions): Promise<unknown> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let current = url;
+  try {
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(current, {
+        headers: { accept: 'application/json', ...options.headers },
+        redirect: 'manual',
+        signal,
+      });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        const location = response.headers.get('location');
+        const next = location ? new URL(location, current) : undefined;
+        if (!next || next.origin !== new URL(current).origin || hop >= MAX_REDIRECTS) {
+          throw new FetchJsonError(`${url} redirected to another origin or too often`, response.status);
+        }
+        current = next.href;
+        continue;
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new FetchJsonError(`${url} answered HTTP ${response.status}`, response.status);
+      }
+      const text = await readLimited(response, options.maxBytes ?? DEFAULT_MAX_BYTES, url);
+      try {
+        return JSON.parse(text);
+      } catch (cause) {
+        throw new FetchJsonError(`${url} did not return JSON`, response.status, { cause });
+      }
+    }
+  } catch (error) {
+    if (error instanceof FetchJsonError) throw error;
+    const timedOut = signal.aborted;
+    throw new FetchJsonError(
+      timedOut ? `${url} timed out after ${options.timeoutMs} ms` : `${url} could not be fetched`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function readLimited(response: Response, maxBytes: number, url: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new FetchJsonError(`${url} body is larger than ${maxBytes} bytes`, response.status);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new FetchJsonError(`${url} body is larger than ${maxBytes} bytes`, response.status);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,93 @@
+/**
+ * Errors thrown by mcp-bearer-auth. Each carries a stable `code` that callers can switch on;
+ * messages are for humans and may change.
+ */
+export class MCPAuthError extends Error {
+  override name = 'MCPAuthError';
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** The configuration (constructor or `bearerAuth` options) is wrong. The message names the field. */
+export class MCPAuthConfigError extends MCPAuthError {
+  override name = 'MCPAuthConfigError';
+}
+
+export type AuthServerErrorCode =
+  | 'metadata_unavailable'
+  | 'invalid_server_metadata'
+  | 'jwks_unavailable'
+  | 'missing_jwks_uri';
+
+/** The authorization server (discovery document or JWKS) could not be used. */
+export class MCPAuthAuthServerError extends MCPAuthError {
+  override name = 'MCPAuthAuthServerError';
+  declare readonly code: AuthServerErrorCode;
+  /** Seconds after which a retry may succeed (the 503's `Retry-After`), when known. */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: AuthServerErrorCode, message: string, options?: { cause?: unknown; retryAfter?: number }) {
+    super(code, message, options);
+    this.retryAfter = options?.retryAfter;
+  }
+
+  /** Outages are worth retrying (503); a server that answers with the wrong document is not. */
+  get transient(): boolean {
+    return this.code === 'metadata_unavailable' || this.code === 'jwks_unavailable';
+  }
+}
+
+export type TokenVerificationErrorCode =
+  | 'invalid_token'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'invalid_signature'
+  | 'unknown_issuer'
+  | 'audience_mismatch'
+  | 'algorithm_not_allowed'
+  | 'no_matching_key'
+  | 'invalid_claims';
+
+/**
+ * The token is not acceptable (answered with 401 `invalid_token`). Throw it from a custom verify
+ * function to refuse a token; its message becomes the `error_description`.
+ */
+export class MCPAuthTokenVerificationError extends MCPAuthError {
+  override name = 'MCPAuthTokenVerificationError';
+
+  constructor(
+    message = 'The access token is invalid',
+    options?: { cause?: unknown; code?: TokenVerificationErrorCode },
+  ) {
+    super(options?.code ?? 'invalid_token', message, options);
+  }
+}
+
+export type BearerAuthErrorCode = 'missing_token' | 'invalid_request' | 'insufficient_scope' | 'server_error';
+
+/** A request was refused by `bearerAuth` for a reason other than the token itself. */
+export class MCPAuthBearerAuthError extends MCPAuthError {
+  override name = 'MCPAuthBearerAuthError';
+  declare readonly code: BearerAuthErrorCode;
+
+  constructor(code: BearerAuthErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** For `showErrorDetails`: name, code and message (one level deep), never a stack or key material. */
+export function describeCause(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  const inner = error.cause instanceof Error ? error.cause : undefined;
+  return {
+    name: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: error.message,
+    ...(inner ? { cause: { name: inner.name, message: inner.message } } : {}),
+  };
+}

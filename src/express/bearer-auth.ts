@@ -1,0 +1,57 @@
+/** The Express adapter: header in, `req.auth` or an error response out. */
+import type { Request, RequestHandler } from 'express';
+import type { BearerAuthHandler } from '../http/bearer-auth.js';
+import type { AuthInfo } from '../verify/auth-info.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by `bearerAuth` (and by the MCP SDK's own `requireBearerAuth`): the same type. */
+    auth?: AuthInfo;
+  }
+}
+
+export function createBearerAuthMiddleware(handler: BearerAuthHandler): RequestHandler {
+  return (req, res, next) => {
+    let passed = false;
+    handler
+      .authenticate(authorizationHeaders(req), req.originalUrl ?? req.url)
+      .then((outcome) => {
+        if (outcome.ok) {
+          req.auth = outcome.auth;
+          passed = true;
+          next();
+          return;
+        }
+        if (res.headersSent) return;
+        const { status, headers, body } = outcome.response;
+        res.status(status);
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        res.json(body);
+      })
+      .catch((error: unknown) => {
+        // next() must run once: after it has, a throw belongs to whoever threw it.
+        if (!passed) next(error);
+      });
+  };
+}
+
+/**
+ * Every Authorization header the request carried. Node keeps only the first one in
+ * `req.headers`, and two of them must be refused, so read the raw list.
+ */
+function authorizationHeaders(req: Request): string[] | undefined {
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) {
+    const value = req.headers.authorization;
+    return value === undefined ? undefined : [value];
+  }
+  let found: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      found ??= [];
+      found.push(raw[i + 1] as string);
+    }
+  }
+  return found;
+}

@@ -1,0 +1,29 @@
+export type {
+  AuthorizationServerMetadata,
+  AuthServerConfig,
+  AuthServerDiscoveryConfig,
+  AuthServerEntry,
+  AuthServerType,
+  MCPAuthConfig,
+  ProtectedResourceConfig,
+  ProtectedResourceMetadataConfig,
+  TranspileData,
+} from './config/types.js';
+export {
+  type FetchServerConfigOptions,
+  fetchServerConfig,
+  fetchServerConfigByWellKnownUrl,
+} from './discovery/server-config.js';
+export {
+  type AuthServerErrorCode,
+  type BearerAuthErrorCode,
+  MCPAuthAuthServerError,
+  MCPAuthBearerAuthError,
+  MCPAuthConfigError,
+  MCPAuthError,
+  MCPAuthTokenVerificationError,
+  type TokenVerificationErrorCode,
+} from './errors.js';
+export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth } from './mcp-auth.js';
+export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
+export type { RemoteJwkSetOptions } from './verify/jwks.js';

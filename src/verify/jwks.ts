@@ -1,0 +1,120 @@
+/**
+ * A remote JWK Set with the caching rules of the contract: fetched on first use by one shared
+ * request; refreshed at most once per `cooldownDuration` for an unknown `kid`; refreshed after
+ * `cacheMaxAge`, keeping the last good keys (stale) when that refresh fails; 503 only when no
+ * good keys were ever had.
+ */
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
+import { MCPAuthAuthServerError } from '../errors.js';
+
+/** jose's `createRemoteJWKSet` option names, honoured here. */
+export interface RemoteJwkSetOptions {
+  /** ms between refreshes triggered by an unknown `kid`; default 30 000. */
+  cooldownDuration?: number;
+  /** ms after which the keys are refreshed before use; default 600 000. */
+  cacheMaxAge?: number;
+  /** ms a fetch may take; default 5 000. */
+  timeoutDuration?: number;
+  /** Extra request headers for the JWKS fetch. */
+  headers?: Record<string, string>;
+}
+
+export type KeyGetter = ReturnType<typeof createLocalJWKSet>;
+
+/** With no keys at all, a failed fetch is retried after this long (service comes back quickly). */
+const RETRY_WITHOUT_KEYS_MS = 1000;
+
+export class RemoteJwks {
+  private keys: { getKey: KeyGetter; fetchedAt: number } | undefined;
+  private pending: Promise<boolean> | undefined;
+  private lastAttempt: { at: number; ok: boolean } | undefined;
+  private readonly cooldown: number;
+  private readonly maxAge: number;
+  private readonly timeout: number;
+
+  constructor(
+    readonly uri: string,
+    private readonly options: RemoteJwkSetOptions = {},
+  ) {
+    this.cooldown = options.cooldownDuration ?? 30_000;
+    this.maxAge = options.cacheMaxAge ?? 600_000;
+    this.timeout = options.timeoutDuration ?? 5_000;
+  }
+
+  /** Keys to verify with now: fetched if never had, refreshed if older than cacheMaxAge. */
+  async current(): Promise<KeyGetter> {
+    const keys = this.keys;
+    if (keys && Date.now() - keys.fetchedAt <= this.maxAge) return keys.getKey;
+    if (keys) {
+      // Stale: refresh, but an outage must not stop the last good keys from verifying.
+      if (this.pending || this.sinceLastAttempt() >= this.cooldown) await this.refresh();
+      return (this.keys ?? keys).getKey;
+    }
+    if (this.pending || !this.lastAttempt || this.sinceLastAttempt() >= RETRY_WITHOUT_KEYS_MS) await this.refresh();
+    if (this.keys) return this.keys.getKey;
+    throw this.unavailable(`No signing keys could be fetched from ${this.uri}`);
+  }
+
+  /**
+   * A token names a key we do not have: refresh once, unless a refresh happened within the
+   * cooldown. Returns 'refreshed', 'cooldown' (no fetch made) or 'failed' (the fetch failed).
+   */
+  async refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | 'failed'> {
+    if (!this.pending && this.sinceLastAttempt() < this.cooldown) {
+      return this.lastAttempt?.ok === false ? 'failed' : 'cooldown';
+    }
+    return (await this.refresh()) ? 'refreshed' : 'failed';
+  }
+
+  /** The 503 error, with how long a client should wait before retrying. */
+  unavailable(message: string): MCPAuthAuthServerError {
+    const wait = Math.max(
+      RETRY_WITHOUT_KEYS_MS - this.sinceLastAttempt(),
+      this.keys ? this.cooldown - this.sinceLastAttempt() : 0,
+    );
+    return new MCPAuthAuthServerError('jwks_unavailable', message, {
+      cause: this.lastError,
+      retryAfter: Math.max(1, Math.ceil(wait / 1000)),
+    });
+  }
+
+  private lastError: unknown;
+
+  private sinceLastAttempt(): number {
+    return this.lastAttempt ? Date.now() - this.lastAttempt.at : Number.POSITIVE_INFINITY;
+  }
+
+  /** One shared fetch; resolves true when new keys were installed. Never rejects. */
+  private refresh(): Promise<boolean> {
+    if (this.pending) return this.pending;
+    const pending = this.fetchKeys().then(
+      (getKey) => {
+        this.keys = { getKey, fetchedAt: Date.now() };
+        this.lastAttempt = { at: Date.now(), ok: true };
+        return true;
+      },
+      (error: unknown) => {
+        this.lastError = error;
+        this.lastAttempt = { at: Date.now(), ok: false };
+        return false;
+      },
+    );
+    this.pending = pending;
+    void pending.then(() => {
+      if (this.pending === pending) this.pending = undefined;
+    });
+    return pending;
+  }
+
+  private async fetchKeys(): Promise<KeyGetter> {
+    let body: unknown;
+    try {
+      body = await fetchJson(this.uri, { timeoutMs: this.timeout, headers: this.options.headers });
+    } catch (error) {
+      throw error instanceof FetchJsonError ? error : new FetchJsonError(String(error));
+    }
+    // createLocalJWKSet checks the shape; anything that is not a JWK Set is a failed fetch.
+    return createLocalJWKSet(body as JSONWebKeySet);
+  }
+}

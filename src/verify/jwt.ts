@@ -1,0 +1,164 @@
+/**
+ * JWT access tokens (RFC 9068, RFC 7519) verified with `jose` against the issuer's JWK Set.
+ * The issuer and algorithm are judged from the unverified token first, so that a token from an
+ * unknown issuer, or with `alg: none`, never causes a network request.
+ */
+import {
+  type CryptoKey,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  jwtVerify,
+} from 'jose';
+import { MCPAuthTokenVerificationError, type TokenVerificationErrorCode } from '../errors.js';
+import type { KeyGetter, RemoteJwks } from './jwks.js';
+
+/** Asymmetric JWS algorithms. Symmetric ones need a configured secret; `none` never passes. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
+/** 9999-12-31T23:59:59Z: later dates are not dates, they are attacks on arithmetic. */
+const MAX_NUMERIC_DATE = 253402300799;
+
+export interface JwtVerifierConfig {
+  /** Trusted issuers, each with a way to get its key set (may fetch discovery and JWKS). */
+  keySets: ReadonlyMap<string, () => Promise<RemoteJwks>>;
+  algorithms: readonly string[];
+  /** Seconds. */
+  clockTolerance: number;
+  /** Passed through to jose's `jwtVerify`; cannot loosen issuer, algorithms or `exp`. */
+  jwtVerify?: JWTVerifyOptions;
+}
+
+export type JwtVerifier = (token: string) => Promise<JWTPayload>;
+
+export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
+  const allowed = new Set(config.algorithms);
+  const requiredClaims = [...new Set(['exp', ...(config.jwtVerify?.requiredClaims ?? [])])];
+  const baseOptions: JWTVerifyOptions = {
+    ...config.jwtVerify,
+    algorithms: [...config.algorithms],
+    clockTolerance: config.clockTolerance,
+    requiredClaims,
+  };
+
+  return async function verifyJwt(token: string): Promise<JWTPayload> {
+    const dots = countDots(token);
+    if (dots === 4) throw invalid('Encrypted (JWE) access tokens are not accepted');
+    if (dots !== 2) throw invalid('The access token is not a JWT');
+    let alg: unknown;
+    let iss: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw invalid('The access token is not a JWT');
+    }
+    if (typeof alg !== 'string' || !allowed.has(alg)) {
+      throw invalid('The token is signed with an algorithm that is not allowed', 'algorithm_not_allowed');
+    }
+    const keySet = typeof iss === 'string' ? config.keySets.get(iss) : undefined;
+    if (!keySet) throw invalid('The token was not issued by a trusted authorization server', 'unknown_issuer');
+
+    const jwks = await keySet();
+    const options: JWTVerifyOptions = { ...baseOptions, issuer: iss as string };
+    let payload: JWTPayload;
+    try {
+      payload = await verifyWithKeys(token, await jwks.current(), options);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw mapJoseError(error);
+      // A key we have not seen: the authorization server may have rotated. One refresh per cooldown.
+      const outcome = await jwks.refreshForUnknownKey();
+      if (outcome === 'failed') {
+        throw jwks.unavailable(`Signing keys could not be refreshed from ${jwks.uri}`);
+      }
+      if (outcome === 'cooldown') throw mapJoseError(error);
+      try {
+        payload = await verifyWithKeys(token, await jwks.current(), options);
+      } catch (retryError) {
+        throw mapJoseError(retryError);
+      }
+    }
+    for (const claim of ['exp', 'nbf', 'iat'] as const) {
+      const value = payload[claim];
+      if (value !== undefined && !(Number.isFinite(value) && value <= MAX_NUMERIC_DATE)) {
+        throw invalid(`The token's "${claim}" claim is not a valid date`, 'invalid_claims');
+      }
+    }
+    return payload;
+  };
+}
+
+/** Several keys can match a token without `kid`: try each (a JWK Set holds a handful). */
+async function verifyWithKeys(token: string, getKey: KeyGetter, options: JWTVerifyOptions): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, getKey, options)).payload;
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    let last: unknown = new errors.JWSSignatureVerificationFailed();
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      try {
+        return (await jwtVerify(token, key, options)).payload;
+      } catch (keyError) {
+        last = keyError;
+        if (!(keyError instanceof errors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    throw last;
+  }
+}
+
+function countDots(token: string): number {
+  let n = 0;
+  for (let i = token.indexOf('.'); i !== -1; i = token.indexOf('.', i + 1)) n++;
+  return n;
+}
+
+function invalid(message: string, code: TokenVerificationErrorCode = 'invalid_token'): MCPAuthTokenVerificationError {
+  return new MCPAuthTokenVerificationError(message, { code });
+}
+
+/** jose errors, by code: a custom verifier may use another copy of jose. */
+export function isJoseError(error: unknown): error is Error & { code: string } {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^ERR_(JOSE|JWT|JWS|JWE|JWK)/.test(code);
+}
+
+/** jose's errors become 401s with fixed descriptions: nothing from the token is echoed back. */
+export function mapJoseError(error: unknown): unknown {
+  if (!isJoseError(error)) return error;
+  const wrap = (message: string, code: TokenVerificationErrorCode) =>
+    new MCPAuthTokenVerificationError(message, { code, cause: error });
+  switch (error.code) {
+    case 'ERR_JWT_EXPIRED':
+      return wrap('The token has expired', 'token_expired');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const { claim, reason } = error as unknown as { claim?: string; reason?: string };
+      if (claim === 'nbf' && reason === 'check_failed')
+        return wrap('The token is not yet valid', 'token_not_yet_valid');
+      if (claim === 'iss') return wrap('The token was not issued by a trusted authorization server', 'unknown_issuer');
+      return wrap(`The token's "${String(claim)}" claim is missing or invalid`, 'invalid_claims');
+    }
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return wrap('The token signature is invalid', 'invalid_signature');
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return wrap('The token is signed with an algorithm that is not allowed', 'algorithm_not_allowed');
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return wrap('No signing key of the authorization server matches the token', 'no_matching_key');
+    default:
+      return wrap('The access token is malformed', 'invalid_token');
+  }
+}
