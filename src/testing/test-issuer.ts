@@ -159,9 +159,9 @@ export class TestIssuer {
       `/.well-known/openid-configuration${issuerPath}`,
       `/.well-known/oauth-authorization-server${issuerPath}`,
     ];
-    if (metadataPaths.includes(path)) return this.answer(res, this.behavior.metadata, this.metadata());
-    if (path === '/jwks') return this.answer(res, this.behavior.jwks, this.jwks());
-    res.writeHead(404).end();
+    if (metadataPaths.includes(path)) this.answer(res, this.behavior.metadata, this.metadata());
+    else if (path === '/jwks') this.answer(res, this.behavior.jwks, this.jwks());
+    else res.writeHead(404).end();
   }
 
   private answer(res: ServerResponse, behavior: EndpointBehavior, body: unknown): void {

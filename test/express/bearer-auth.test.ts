@@ -143,7 +143,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       const calls: string[] = [];
       const counted = express();
       const bearer = mcpAuth.bearerAuth('jwt', { requiredScopes: ['mcp:read'] });
-      counted.use('/mcp', bearer, (req, res, next) => {
+      counted.use('/mcp', bearer, (_req, _res, next) => {
         calls.push('next');
         next();
       });
