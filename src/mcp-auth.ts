@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import { toSnakeCaseKeys } from './config/case.js';
-import { assertUnique, mcpAuthConfig, parseConfig, scopeToken } from './config/schema.js';
+import { assertUnique, mcpAuthConfig, objectError, parseConfig, scopeToken } from './config/schema.js';
 import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } from './config/types.js';
 import { AuthorizationServer } from './discovery/authorization-server.js';
 import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
@@ -65,7 +65,7 @@ const commonOptions = {
   showErrorDetails: z.boolean({ error: 'must be a boolean' }).optional(),
   clockTolerance: nonNegative.optional(),
 };
-const customOptionsSchema = z.strictObject(commonOptions, { error: 'must be an object' });
+const customOptionsSchema = z.strictObject(commonOptions, { error: objectError });
 const jwtOptionsSchema = z.strictObject(
   {
     ...commonOptions,
@@ -77,7 +77,7 @@ const jwtOptionsSchema = z.strictObject(
       )
       .min(1, 'must not be empty')
       .optional(),
-    jwtVerify: z.looseObject({}, { error: 'must be an object' }).optional(),
+    jwtVerify: z.looseObject({}, { error: objectError }).optional(),
     remoteJwkSet: z
       .strictObject(
         {
@@ -86,11 +86,11 @@ const jwtOptionsSchema = z.strictObject(
           timeoutDuration: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
           headers: z.record(z.string(), z.string()).optional(),
         },
-        { error: 'must be an object' },
+        { error: objectError },
       )
       .optional(),
   },
-  { error: 'must be an object' },
+  { error: objectError },
 );
 
 const DEFAULT_CLOCK_TOLERANCE = 60;

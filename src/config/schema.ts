@@ -14,6 +14,10 @@ export const scopeToken = z
   .string({ error: 'must be a string' })
   .regex(SCOPE_TOKEN, 'must be an RFC 6749 scope token (printable ASCII, no space, quote or backslash)');
 
+/** Only a wrong type gets "must be an object"; other problems (unknown keys) keep zod's message. */
+export const objectError = (issue: { code?: string }) =>
+  issue.code === 'invalid_type' ? 'must be an object' : undefined;
+
 const stringArray = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' });
 
 /** RFC 8414 metadata as served (snake_case). Resource-server mode needs only `issuer`. */
@@ -46,7 +50,7 @@ const authServerEntry = z
         })
         .optional(),
     },
-    { error: 'must be an object' },
+    { error: objectError },
   )
   .superRefine((entry, ctx) => {
     if (entry.issuer === undefined && entry.metadata === undefined) {
@@ -79,7 +83,7 @@ const protectedResourceMetadata = z.looseObject(
     resourceTosUri: httpsUrl.optional(),
     jwksUri: httpsUrl.optional(),
   },
-  { error: 'must be an object' },
+  { error: objectError },
 );
 
 const protectedResource = z.object(
@@ -93,7 +97,7 @@ export const mcpAuthConfig = z.object(
       error: 'must be a protected resource config or a non-empty array of them',
     }),
   },
-  { error: 'must be an object' },
+  { error: objectError },
 );
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -124,7 +128,8 @@ function unionAwareIssue(issues: z.core.$ZodIssue[]): { path: PropertyKey[]; mes
       (a, b) => ((b[0]?.path.length ?? 0) > (a[0]?.path.length ?? 0) ? b : a),
       branches[0] ?? [],
     );
-    if (best.length > 0) {
+    // When no branch got into the input, the union's own message says more.
+    if (best.length > 0 && (best[0]?.path.length ?? 0) > 0) {
       const inner = unionAwareIssue(best);
       return { path: [...first.path, ...inner.path], message: inner.message };
     }
