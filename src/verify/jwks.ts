@@ -48,7 +48,9 @@ export class RemoteJwks {
     if (keys && Date.now() - keys.fetchedAt <= this.maxAge) return keys.getKey;
     if (keys) {
       // Stale: refresh, but an outage must not stop the last good keys from verifying.
-      if (this.pending || this.sinceLastAttempt() >= this.cooldown) await this.refresh();
+      // After a failed attempt, wait a cooldown before the next, so an outage does not stall every request.
+      const mayTry = this.lastAttempt?.ok !== false || this.sinceLastAttempt() >= this.cooldown;
+      if (this.pending || mayTry) await this.refresh();
       return (this.keys ?? keys).getKey;
     }
     if (this.pending || !this.lastAttempt || this.sinceLastAttempt() >= RETRY_WITHOUT_KEYS_MS) await this.refresh();

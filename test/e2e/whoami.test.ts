@@ -1,0 +1,129 @@
+/**
+ * The official MCP SDK on both ends: McpServer + StreamableHTTPServerTransport behind bearerAuth,
+ * and the SDK's Client calling the whoami tool. The tool must see exactly what the middleware set.
+ */
+import { execFile } from 'node:child_process';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCaller, handleMcpRequest } from '../../examples/whoami/app.js';
+import { type AuthInfo, MCPAuth } from '../../src/index.js';
+import { TestIssuer } from '../../src/testing/test-issuer.js';
+import { close } from '../helpers/http.js';
+
+let issuer: TestIssuer;
+let server: Server;
+let endpoint: string;
+const seenByMiddleware: AuthInfo[] = [];
+
+beforeAll(async () => {
+  issuer = await TestIssuer.start({ alg: 'ES256' });
+  const app = express();
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const mcpAuth = new MCPAuth({
+    protectedResources: {
+      metadata: {
+        resource: endpoint,
+        authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }],
+        scopesSupported: ['mcp:read'],
+      },
+    },
+  });
+  app.use(mcpAuth.protectedResourceMetadataRouter());
+  app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['mcp:read'] }), (req, _res, next) => {
+    // The client may also open a GET stream; the tool call is a POST.
+    if (req.method === 'POST') seenByMiddleware.push(req.auth as AuthInfo);
+    next();
+  });
+  app.post('/mcp', express.json(), handleMcpRequest);
+});
+
+afterAll(async () => {
+  await close(server);
+  await issuer.close();
+});
+
+async function connect(token: string): Promise<Client> {
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(endpoint), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+describe('official MCP SDK end to end', () => {
+  it('the whoami tool sees the AuthInfo the middleware set', async () => {
+    const token = await issuer
+      .token()
+      .subject('alice')
+      .clientId('cli')
+      .scopes('mcp:read')
+      .claim('tenant', 't1')
+      .audience(endpoint)
+      .sign();
+    const client = await connect(token);
+    seenByMiddleware.length = 0;
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    await client.close();
+    expect(seenByMiddleware).toHaveLength(1);
+    const set = seenByMiddleware[0] as AuthInfo;
+    expect(set.token).toBe(token);
+    expect(result.structuredContent).toEqual(JSON.parse(JSON.stringify(describeCaller(set))));
+    expect(result.structuredContent).toMatchObject({
+      authenticated: true,
+      subject: 'alice',
+      clientId: 'cli',
+      scopes: ['mcp:read'],
+      issuer: issuer.issuer,
+      audience: [endpoint],
+      resource: endpoint,
+      claims: { tenant: 't1' },
+    });
+  });
+
+  it('a token for another resource is refused before the MCP server sees the request', async () => {
+    const token = await issuer.token().scopes('mcp:read').audience('http://127.0.0.1:1/other').sign();
+    await expect(connect(token)).rejects.toMatchObject({
+      code: 401,
+      message: expect.stringContaining('audience mismatch'),
+    });
+  });
+
+  it('the SDK client without a token gets the 401 challenge', async () => {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${new URL(endpoint).origin}/.well-known/oauth-protected-resource/mcp", scope="mcp:read"`,
+    );
+  });
+});
+
+describe('the README example', () => {
+  it('npm run example -- --once: 401 without a token, whoami with one, exit 0', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'examples/whoami/server.ts', '--once'],
+      {
+        env: { ...process.env, PORT: '0', ISSUER: undefined },
+        timeout: 30_000,
+      },
+    );
+    expect(stdout).toContain('HTTP 401');
+    expect(stdout).toMatch(
+      /WWW-Authenticate: Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
+    );
+    expect(stdout).toContain('"subject": "demo-user"');
+  });
+});
