@@ -27,3 +27,4 @@ export {
 export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth } from './mcp-auth.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
 export type { RemoteJwkSetOptions } from './verify/jwks.js';
+export type { AuthenticatedRequest } from './express/bearer-auth.js';

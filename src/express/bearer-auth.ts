@@ -10,6 +10,9 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** A request that passed `bearerAuth`: `req.auth` is set. */
+export type AuthenticatedRequest = Request & { auth: AuthInfo };
+
 export function createBearerAuthMiddleware(handler: BearerAuthHandler): RequestHandler {
   return (req, res, next) => {
     let passed = false;
