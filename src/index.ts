@@ -24,7 +24,7 @@ export {
   MCPAuthTokenVerificationError,
   type TokenVerificationErrorCode,
 } from './errors.js';
+export type { AuthenticatedRequest } from './express/bearer-auth.js';
 export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth } from './mcp-auth.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
 export type { RemoteJwkSetOptions } from './verify/jwks.js';
-export type { AuthenticatedRequest } from './express/bearer-auth.js';
