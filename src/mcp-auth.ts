@@ -11,6 +11,7 @@ import { MCPAuthAuthServerError, MCPAuthConfigError } from './errors.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
 import { BearerAuthHandler } from './http/bearer-auth.js';
+import { ErrorResponder } from './http/responses.js';
 import { AccessTokenVerifier, type TokenSource } from './verify/access-token.js';
 import type { VerifyAccessTokenFunction } from './verify/auth-info.js';
 import { type RemoteJwkSetOptions, RemoteJwks } from './verify/jwks.js';
@@ -184,14 +185,12 @@ export class MCPAuth {
       requiredScopes,
       clockTolerance,
     });
-    const handler = new BearerAuthHandler({
-      verifier,
+    const responder = new ErrorResponder({
       resourceMetadataUrl: resource.metadataUrl,
-      requiredScopes,
       scopesSupported: resource.scopesSupported,
       showErrorDetails: opts.showErrorDetails ?? false,
     });
-    return createBearerAuthMiddleware(handler);
+    return createBearerAuthMiddleware(new BearerAuthHandler(verifier, responder, requiredScopes));
   }
 
   /** Serves each resource's RFC 9728 document at its well-known path. Mount at the app's root. */

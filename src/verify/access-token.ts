@@ -22,8 +22,9 @@ export interface AccessTokenPolicy {
 /** Thrown for a valid token that lacks scopes; carries what the 403 challenge needs. */
 export class InsufficientScopeError extends MCPAuthBearerAuthError {
   constructor(
-    readonly missing: readonly string[],
+    readonly required: readonly string[],
     readonly granted: readonly string[],
+    readonly missing: readonly string[] = required.filter((s) => !granted.includes(s)),
   ) {
     super('insufficient_scope', `The token lacks the required scope(s): ${missing.join(' ')}`);
   }
@@ -103,6 +104,6 @@ export class AccessTokenVerifier {
     const required = this.policy.requiredScopes;
     if (required.length === 0) return;
     const missing = required.filter((s) => !auth.scopes.includes(s));
-    if (missing.length > 0) throw new InsufficientScopeError(missing, auth.scopes);
+    if (missing.length > 0) throw new InsufficientScopeError(required, auth.scopes, missing);
   }
 }

@@ -1,0 +1,97 @@
+/**
+ * The error responses of a protected resource (RFC 6750 §3): status, `WWW-Authenticate`
+ * challenge and OAuth-style JSON body, for one resource's settings.
+ */
+import { describeCause } from '../errors.js';
+import { buildChallenge } from './challenge.js';
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export interface ResponderSettings {
+  /** Absolute URL of the resource's RFC 9728 metadata document. */
+  resourceMetadataUrl: string;
+  /** The resource's `scopesSupported`: which granted scopes a 403 may list back. */
+  scopesSupported: ReadonlySet<string> | undefined;
+  showErrorDetails: boolean;
+}
+
+export class ErrorResponder {
+  constructor(private readonly settings: ResponderSettings) {}
+
+  /** 401 for a request without credentials for us: no `error` (RFC 6750 §3.1). */
+  missingToken(requiredScopes: readonly string[]): ErrorResponse {
+    return {
+      status: 401,
+      headers: {
+        'WWW-Authenticate': buildChallenge({
+          resourceMetadata: this.settings.resourceMetadataUrl,
+          scope: requiredScopes.join(' '),
+        }),
+      },
+      body: { error: 'invalid_token', error_description: 'No bearer token in the Authorization header' },
+    };
+  }
+
+  invalidRequest(description: string): ErrorResponse {
+    return this.challenge(400, 'invalid_request', description);
+  }
+
+  invalidToken(description: string, cause?: unknown): ErrorResponse {
+    return this.challenge(401, 'invalid_token', description, cause);
+  }
+
+  /**
+   * 403 for MCP step-up: `scope` lists the required scopes plus those already granted that this
+   * resource supports, since clients replace their scope with it; never `offline_access`.
+   */
+  insufficientScope(required: readonly string[], granted: readonly string[], description: string): ErrorResponse {
+    const scopes = new Set(required);
+    const supported = this.settings.scopesSupported;
+    if (supported) for (const s of granted) if (supported.has(s)) scopes.add(s);
+    scopes.delete('offline_access');
+    return this.challenge(403, 'insufficient_scope', description, undefined, [...scopes].join(' '));
+  }
+
+  unavailable(retryAfterSeconds: number, cause: unknown): ErrorResponse {
+    return {
+      status: 503,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      body: this.body('temporarily_unavailable', 'The authorization server cannot be reached; retry shortly', cause),
+    };
+  }
+
+  serverError(description: string, cause: unknown): ErrorResponse {
+    return { status: 500, headers: {}, body: this.body('server_error', description, cause) };
+  }
+
+  private challenge(
+    status: 400 | 401 | 403,
+    error: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    description: string,
+    cause?: unknown,
+    scope?: string,
+  ): ErrorResponse {
+    return {
+      status,
+      headers: {
+        'WWW-Authenticate': buildChallenge({
+          error,
+          scope,
+          resourceMetadata: this.settings.resourceMetadataUrl,
+          errorDescription: description,
+        }),
+      },
+      body: this.body(error, description, cause),
+    };
+  }
+
+  private body(error: string, description: string, cause: unknown): Record<string, unknown> {
+    const body: Record<string, unknown> = { error, error_description: description };
+    if (this.settings.showErrorDetails && cause !== undefined) body.cause = describeCause(cause);
+    return body;
+  }
+}
