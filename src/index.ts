@@ -1,3 +1,4 @@
+export { getAuthInfo, runWithAuthInfo } from './auth-context.js';
 export type {
   AuthorizationServerMetadata,
   AuthServerConfig,
@@ -25,6 +26,6 @@ export {
   type TokenVerificationErrorCode,
 } from './errors.js';
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
-export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth } from './mcp-auth.js';
+export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth, type ToolScopesOptions } from './mcp-auth.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
 export type { RemoteJwkSetOptions } from './verify/jwks.js';

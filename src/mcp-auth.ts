@@ -10,6 +10,7 @@ import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well
 import { MCPAuthAuthServerError, MCPAuthConfigError } from './errors.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
+import { createToolScopesMiddleware } from './express/tool-scopes.js';
 import { BearerAuthHandler } from './http/bearer-auth.js';
 import { ErrorResponder } from './http/responses.js';
 import { AccessTokenVerifier, type TokenSource } from './verify/access-token.js';
@@ -78,7 +79,18 @@ const jwtOptionsSchema = z.strictObject(
       )
       .min(1, 'must not be empty')
       .optional(),
-    jwtVerify: z.looseObject({}, { error: objectError }).optional(),
+    jwtVerify: z
+      .looseObject({}, { error: objectError })
+      .superRefine((value, ctx) => {
+        // These have their own options (or are fixed): a second place to set them could only loosen them.
+        for (const key of ['algorithms', 'clockTolerance', 'issuer']) {
+          if (key in value) {
+            const instead = key === 'issuer' ? "the resource's authorizationServers" : `bearerAuth options.${key}`;
+            ctx.addIssue({ code: 'custom', path: [key], message: `set ${instead} instead` });
+          }
+        }
+      })
+      .optional(),
     remoteJwkSet: z
       .strictObject(
         {
@@ -93,6 +105,24 @@ const jwtOptionsSchema = z.strictObject(
   },
   { error: objectError },
 );
+
+const toolScopesSchema = z.record(
+  z.string(),
+  z.array(scopeToken, { error: 'must be an array of scope tokens' }).min(1, 'must not be empty'),
+  {
+    error: 'must be an object mapping tool names to scope arrays',
+  },
+);
+const toolScopesOptionsSchema = z.strictObject(
+  { resource: commonOptions.resource, showErrorDetails: commonOptions.showErrorDetails },
+  { error: objectError },
+);
+
+export interface ToolScopesOptions {
+  /** Which configured resource; required when several are configured. */
+  resource?: string;
+  showErrorDetails?: boolean;
+}
 
 const DEFAULT_CLOCK_TOLERANCE = 60;
 
@@ -161,6 +191,16 @@ export class MCPAuth {
     const clockTolerance = opts.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
     const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
 
+    if (isJwt) {
+      for (const server of resource.authServers.values()) {
+        if (server.configuredMetadata && !server.configuredMetadata.jwksUri) {
+          throw new MCPAuthConfigError(
+            'invalid_config',
+            `bearerAuth('jwt'): the authorization server ${server.issuer} is configured without metadata.jwksUri, so its tokens cannot be verified`,
+          );
+        }
+      }
+    }
     const source: TokenSource = isJwt
       ? {
           kind: 'jwt',
@@ -185,12 +225,20 @@ export class MCPAuth {
       requiredScopes,
       clockTolerance,
     });
-    const responder = new ErrorResponder({
-      resourceMetadataUrl: resource.metadataUrl,
-      scopesSupported: resource.scopesSupported,
-      showErrorDetails: opts.showErrorDetails ?? false,
-    });
+    const responder = errorResponder(resource, opts.showErrorDetails);
     return createBearerAuthMiddleware(new BearerAuthHandler(verifier, responder, requiredScopes));
+  }
+
+  /**
+   * Per-tool scopes: a `tools/call` for a listed tool, by a caller lacking its scopes, is answered
+   * 403 `insufficient_scope` (so MCP clients step up). Other methods pass. Mount after
+   * `bearerAuth` and `express.json()`.
+   */
+  requireToolScopes(toolScopes: Record<string, string[]>, options: ToolScopesOptions = {}): RequestHandler {
+    const scopes = parseConfig(toolScopesSchema, toolScopes, 'requireToolScopes toolScopes');
+    const opts = parseConfig(toolScopesOptionsSchema, options, 'requireToolScopes options');
+    const resource = this.pickResource(opts.resource, 'requireToolScopes options');
+    return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails));
   }
 
   /** Serves each resource's RFC 9728 document at its well-known path. Mount at the app's root. */
@@ -200,22 +248,25 @@ export class MCPAuth {
 
   /** The RFC 9728 document (snake_case) published for `resource` (default: the only one). */
   getProtectedResourceMetadata(resource?: string): Record<string, unknown> {
-    return JSON.parse(this.pickResource(resource).metadataJson) as Record<string, unknown>;
+    return JSON.parse(this.pickResource(resource, 'getProtectedResourceMetadata').metadataJson) as Record<
+      string,
+      unknown
+    >;
   }
 
-  private pickResource(resource: string | undefined): ProtectedResource {
+  private pickResource(resource: string | undefined, where = 'bearerAuth options'): ProtectedResource {
     if (resource === undefined) {
       if (this.resources.length === 1) return this.resources[0] as ProtectedResource;
       throw new MCPAuthConfigError(
         'invalid_config',
-        `bearerAuth options.resource: required when several resources are configured (one of ${this.resources.map((r) => r.resource).join(', ')})`,
+        `${where}.resource: required when several resources are configured (one of ${this.resources.map((r) => r.resource).join(', ')})`,
       );
     }
     const found = this.resources.find((r) => r.resource === resource);
     if (!found) {
       throw new MCPAuthConfigError(
         'invalid_config',
-        `bearerAuth options.resource: ${resource} is not a configured resource (configured: ${this.resources.map((r) => r.resource).join(', ')})`,
+        `${where}.resource: ${resource} is not a configured resource (configured: ${this.resources.map((r) => r.resource).join(', ')})`,
       );
     }
     return found;
@@ -239,6 +290,14 @@ export class MCPAuth {
       return resolved;
     };
   }
+}
+
+function errorResponder(resource: ProtectedResource, showErrorDetails = false): ErrorResponder {
+  return new ErrorResponder({
+    resourceMetadataUrl: resource.metadataUrl,
+    scopesSupported: resource.scopesSupported,
+    showErrorDetails,
+  });
 }
 
 function describeResource(

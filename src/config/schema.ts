@@ -10,6 +10,12 @@ export const httpsUrl = z.string({ error: 'must be a string' }).superRefine((val
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** RFC 8414 §2: an issuer identifier has no query or fragment. */
+const issuerUrl = httpsUrl.superRefine((value, ctx) => {
+  if (/[?#]/.test(value))
+    ctx.addIssue({ code: 'custom', message: 'must not contain a query or fragment (RFC 8414 §2)' });
+});
+
 export const scopeToken = z
   .string({ error: 'must be a string' })
   .regex(SCOPE_TOKEN, 'must be an RFC 6749 scope token (printable ASCII, no space, quote or backslash)');
@@ -32,7 +38,7 @@ export const authorizationServerMetadataDocument = z.looseObject({
 });
 
 const authorizationServerMetadata = z.looseObject({
-  issuer: httpsUrl,
+  issuer: issuerUrl,
   jwksUri: httpsUrl.optional(),
   introspectionEndpoint: httpsUrl.optional(),
   scopesSupported: stringArray.optional(),
@@ -42,7 +48,7 @@ const authServerEntry = z
   .object(
     {
       type: z.enum(['oidc', 'oauth'], { error: "must be 'oidc' or 'oauth'" }),
-      issuer: httpsUrl.optional(),
+      issuer: issuerUrl.optional(),
       metadata: authorizationServerMetadata.optional(),
       transpileData: z
         .custom<(d: Record<string, unknown>) => Record<string, unknown>>((v) => typeof v === 'function', {

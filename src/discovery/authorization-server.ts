@@ -9,16 +9,20 @@ const DISCOVERY_RETRY_MS = 1000;
 
 export class AuthorizationServer {
   readonly issuer: string;
+  /** The metadata given in the config, when it was (nothing is fetched then). */
+  readonly configuredMetadata: AuthorizationServerMetadata | undefined;
   private readonly metadata: SingleFlight<AuthorizationServerMetadata>;
 
   constructor(entry: AuthServerEntry, timeoutMs = DEFAULT_DISCOVERY_TIMEOUT_MS) {
     if ('metadata' in entry && entry.metadata) {
       const metadata = entry.metadata;
       this.issuer = metadata.issuer;
+      this.configuredMetadata = metadata;
       this.metadata = new SingleFlight(async () => metadata, 0);
     } else {
       const { issuer, type, transpileData } = entry as Extract<AuthServerEntry, { issuer: string }>;
       this.issuer = issuer;
+      this.configuredMetadata = undefined;
       this.metadata = new SingleFlight(
         async () => (await fetchServerConfig(issuer, { type, transpileData, timeoutMs })).metadata,
         DISCOVERY_RETRY_MS,

@@ -12,10 +12,13 @@ export class FetchJsonError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; notJson?: boolean },
   ) {
     super(message, options);
+    this.notJson = options?.notJson ?? false;
   }
+  /** The server answered 2xx with a body that is not JSON. */
+  readonly notJson: boolean;
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -53,7 +56,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
       try {
         return JSON.parse(text);
       } catch (cause) {
-        throw new FetchJsonError(`${url} did not return JSON`, response.status, { cause });
+        throw new FetchJsonError(`${url} did not return JSON`, response.status, { cause, notJson: true });
       }
     }
   } catch (error) {

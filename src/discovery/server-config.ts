@@ -27,11 +27,12 @@ export async function fetchServerConfig(issuer: string, options: FetchServerConf
       return await fetchAndValidate(url, { issuer, exact: true }, options);
     } catch (error) {
       lastError = error;
-      // Only a server that answered "not here" (4xx) is worth asking at the other well-known URL.
+      // Only a server that answered "not here" (a 4xx, or a web page) is worth asking at the other URL.
       const cause = error instanceof MCPAuthAuthServerError ? error.cause : undefined;
-      const notFound =
-        cause instanceof FetchJsonError && cause.status !== undefined && cause.status >= 400 && cause.status < 500;
-      if (!notFound) throw error;
+      const notHere =
+        cause instanceof FetchJsonError &&
+        (cause.notJson || (cause.status !== undefined && cause.status >= 400 && cause.status < 500));
+      if (!notHere) throw error;
     }
   }
   throw lastError;

@@ -1,10 +1,13 @@
 /** Well-known URLs: RFC 8414 §3.1, OpenID Connect Discovery §4, RFC 9728 §3.1. */
 import type { AuthServerType } from '../config/types.js';
 
-/** Inserts `/.well-known/{suffix}` between the host and the path (a lone `/` path is dropped). */
+/**
+ * Inserts `/.well-known/{suffix}` between the host and the path, after removing a terminating
+ * `/` from the path (RFC 8414 §3.1, RFC 9728 §3.1; the MCP SDK client does the same).
+ */
 export function insertWellKnown(identifier: string, suffix: string): string {
   const url = new URL(identifier);
-  const path = url.pathname === '/' ? '' : url.pathname;
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
   return `${url.origin}/.well-known/${suffix}${path}${url.search}`;
 }
 

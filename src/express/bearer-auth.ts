@@ -1,6 +1,8 @@
 /** The Express adapter: header in, `req.auth` or an error response out. */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { runWithAuthInfo } from '../auth-context.js';
 import type { BearerAuthHandler } from '../http/bearer-auth.js';
+import type { ErrorResponse } from '../http/responses.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 
 declare module 'express-serve-static-core' {
@@ -22,20 +24,24 @@ export function createBearerAuthMiddleware(handler: BearerAuthHandler): RequestH
         if (outcome.ok) {
           req.auth = outcome.auth;
           passed = true;
-          next();
+          // The rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
+          runWithAuthInfo(outcome.auth, next);
           return;
         }
-        if (res.headersSent) return;
-        const { status, headers, body } = outcome.response;
-        res.status(status);
-        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        res.json(body);
+        sendErrorResponse(res, outcome.response);
       })
       .catch((error: unknown) => {
         // next() must run once: after it has, a throw belongs to whoever threw it.
         if (!passed) next(error);
       });
   };
+}
+
+export function sendErrorResponse(res: Response, response: ErrorResponse): void {
+  if (res.headersSent) return;
+  res.status(response.status);
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.json(response.body);
 }
 
 /**

@@ -26,6 +26,7 @@ export function createMetadataRouter(documents: readonly MetadataDocument[]): Re
         req.headers['access-control-request-headers'] || 'MCP-Protocol-Version',
       );
       res.setHeader('Access-Control-Max-Age', '86400');
+      res.setHeader('Vary', 'Access-Control-Request-Headers');
       res.statusCode = 204;
       res.end();
       return;

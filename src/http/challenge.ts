@@ -18,10 +18,16 @@ export function quote(value: string): string {
   return `"${value.replace(/[^\x20-\x7E]/g, ' ').replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** `error_description` in addition: no `name=` shapes a loose parser could pick up as a parameter. */
+/**
+ * `error_description` is limited to %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3): no `"` or `\`,
+ * which also suits clients that read quoted values without unescaping. And no `name=` shapes a
+ * loose parser could pick up as a parameter.
+ */
 export function sanitizeDescription(description: string): string {
   return description
     .replace(/[^\x20-\x7E]/g, ' ')
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
     .replace(/=/g, ' = ')
     .replace(/ {2,}/g, ' ')
     .trim();

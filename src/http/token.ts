@@ -16,7 +16,7 @@ export type TokenExtraction =
  * @param url the request target, to refuse a token sent in the query string (RFC 6750 §2.3).
  */
 export function extractBearerToken(authorization: readonly string[] | undefined, url: string): TokenExtraction {
-  if (url.includes('access_token') && hasQueryToken(url)) {
+  if (hasQueryToken(url)) {
     return {
       kind: 'malformed',
       description: 'Access tokens are accepted only in the Authorization header, not in the URL',

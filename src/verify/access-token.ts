@@ -75,6 +75,13 @@ export class AccessTokenVerifier {
         throw new MCPAuthTokenVerificationError('The token has expired', { code: 'token_expired' });
       }
     }
+    if (typeof auth.audience === 'string') auth.audience = [auth.audience];
+    if (
+      auth.audience !== undefined &&
+      !(Array.isArray(auth.audience) && auth.audience.every((a) => typeof a === 'string'))
+    ) {
+      throw new TypeError('The verify function returned an `audience` that is neither a string nor a string[]');
+    }
     // `resource` says which resource the token is for; when given it is judged like an audience.
     if (auth.audience === undefined && auth.resource !== undefined) auth.audience = [String(auth.resource)];
     auth.resource = new URL(this.resourceUrl);

@@ -95,7 +95,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
     for (const claim of ['exp', 'nbf', 'iat'] as const) {
       const value = payload[claim];
       if (value !== undefined && !(Number.isFinite(value) && value <= MAX_NUMERIC_DATE)) {
-        throw invalid(`The token's "${claim}" claim is not a valid date`, 'invalid_claims');
+        throw invalid(`The token's ${claim} claim is not a valid date`, 'invalid_claims');
       }
     }
     return payload;
@@ -150,7 +150,7 @@ export function mapJoseError(error: unknown): unknown {
       if (claim === 'nbf' && reason === 'check_failed')
         return wrap('The token is not yet valid', 'token_not_yet_valid');
       if (claim === 'iss') return wrap('The token was not issued by a trusted authorization server', 'unknown_issuer');
-      return wrap(`The token's "${String(claim)}" claim is missing or invalid`, 'invalid_claims');
+      return wrap(`The token's ${String(claim)} claim is missing or invalid`, 'invalid_claims');
     }
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return wrap('The token signature is invalid', 'invalid_signature');

@@ -74,6 +74,11 @@ describe('new MCPAuth(config) validation', () => {
       "protectedResources.metadata.bearerMethodsSupported[0]: only 'header' is supported: tokens are read from the Authorization header only",
     ],
     [
+      'an issuer with a query',
+      resource({ authorizationServers: [{ issuer: 'https://auth.example.com/?tenant=1', type: 'oidc' }] }),
+      'protectedResources.metadata.authorizationServers[0].issuer: must not contain a query or fragment (RFC 8414 §2)',
+    ],
+    [
       'no protectedResources',
       {},
       'protectedResources: must be a protected resource config or a non-empty array of them',
@@ -157,8 +162,28 @@ describe('bearerAuth(options) validation', () => {
       { remoteJwkSet: { cacheMaxAge: 'long' } },
       /^bearerAuth options\.remoteJwkSet\.cacheMaxAge: must be a number/,
     ],
+    [
+      'jose algorithms through jwtVerify',
+      { jwtVerify: { algorithms: ['HS256'] } },
+      /^bearerAuth options\.jwtVerify\.algorithms: set bearerAuth options\.algorithms instead$/,
+    ],
+    [
+      'a clock tolerance through jwtVerify',
+      { jwtVerify: { clockTolerance: 3600 } },
+      /^bearerAuth options\.jwtVerify\.clockTolerance: set bearerAuth options\.clockTolerance instead$/,
+    ],
   ])('jwt mode refuses %s', (_what, options, message) => {
     expect(configError(() => new MCPAuth(resource({})).bearerAuth('jwt', options as never)).message).toMatch(message);
+  });
+
+  it('jwt mode refuses a resolved authorization server without jwksUri; a custom verifier does not need it', () => {
+    const auth = new MCPAuth(
+      resource({ authorizationServers: [{ type: 'oauth', metadata: { issuer: 'https://a.example' } }] }),
+    );
+    expect(configError(() => auth.bearerAuth('jwt')).message).toMatch(
+      /the authorization server https:\/\/a\.example is configured without metadata\.jwksUri/,
+    );
+    expect(() => auth.bearerAuth(() => ({ token: 't', clientId: '', scopes: [] }))).not.toThrow();
   });
 
   it('a custom verifier refuses jwt-only options, and a bad first argument', () => {

@@ -43,6 +43,25 @@ describe('fetchServerConfig', () => {
     ]);
   });
 
+  it('oidc: a web page at the appended URL (an SPA catch-all) falls back to the path-inserted form', async () => {
+    server = await startRouteServer({
+      '/tenant/.well-known/openid-configuration': (_q, res) =>
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html>app</html>'),
+      '/.well-known/openid-configuration/tenant': json((o: string) => doc(`${o}/tenant`)),
+    });
+    const config = await fetchServerConfig(`${server.origin}/tenant`, { type: 'oidc' });
+    expect(config.metadata.issuer).toBe(`${server.origin}/tenant`);
+  });
+
+  it('oauth: a terminating slash is removed before path insertion', async () => {
+    server = await startRouteServer({
+      '/.well-known/oauth-authorization-server/tenant': json((o: string) => doc(`${o}/tenant/`)),
+    });
+    const config = await fetchServerConfig(`${server.origin}/tenant/`, { type: 'oauth' });
+    expect(config.metadata.issuer).toBe(`${server.origin}/tenant/`);
+    expect(server.requests).toEqual(['/.well-known/oauth-authorization-server/tenant']);
+  });
+
   it('oauth: RFC 8414 path insertion', async () => {
     server = await startRouteServer({
       '/.well-known/oauth-authorization-server/tenant': json((o: string) => doc(`${o}/tenant`)),

@@ -106,10 +106,11 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       expect(res.body.error).toBe('invalid_request');
     });
 
-    it('access_token in the query string, with or without a header', async () => {
+    it('access_token in the query string, with or without a header, encoded or not', async () => {
       const good = await token().sign();
       for (const req of [
         request(app).get(`/mcp?access_token=${good}`),
+        request(app).get(`/mcp?access%5Ftoken=${good}`).set('Authorization', `Bearer ${good}`),
         request(app).get(`/mcp?x=1&access_token=${good}`).set('Authorization', `Bearer ${good}`),
       ]) {
         const res = await req;
@@ -362,6 +363,16 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
     const custom = (verify: Parameters<MCPAuth['bearerAuth']>[0], options = {}): RequestHandler =>
       new MCPAuth(config()).bearerAuth(verify as never, { requiredScopes: ['mcp:read'], ...options });
 
+    it('accepts an audience given as a string', async () => {
+      const app2 = protectedApp(
+        express,
+        custom(() => ({ token: 't', clientId: 'c', scopes: ['mcp:read'], audience: `${RESOURCE}/` }) as never),
+      );
+      const res = await request(app2).get('/mcp').set('Authorization', 'Bearer abc');
+      expect(res.status).toBe(200);
+      expect(res.body.audience).toEqual([`${RESOURCE}/`]);
+    });
+
     it('sets req.auth from what the function returns', async () => {
       const app2 = protectedApp(
         express,
@@ -419,6 +430,12 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       ['a rejection with a non-Error', 500, () => Promise.reject('nope')],
       ['undefined', 500, () => undefined],
       ['scopes that are not an array', 500, () => ({ token: 't', clientId: 'c', scopes: 'mcp:read' })],
+      ['an audience that is a number', 500, () => ({ token: 't', clientId: 'c', scopes: ['mcp:read'], audience: 42 })],
+      [
+        'a foreign audience as a string',
+        401,
+        () => ({ token: 't', clientId: 'c', scopes: ['mcp:read'], audience: 'https://x.example' }),
+      ],
     ])('refuses %s with %i', async (_what, status, verify) => {
       const res = await request(protectedApp(express, custom(verify as never)))
         .get('/mcp')
@@ -434,7 +451,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       }
     });
 
-    it('escapes quotes and backslashes, drops CR/LF, and defuses param-like text in error_description', async () => {
+    it('keeps error_description within RFC 6750: no quotes, backslashes, CR/LF or param-like text', async () => {
       const nasty = 'bad "quote" \\ back\r\nslash scope=evil, resource_metadata="https://evil.example"';
       const app2 = protectedApp(
         express,
@@ -445,7 +462,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       const header = res.headers['www-authenticate'] as string;
       expect(header).not.toMatch(/[\r\n]/);
       expect(header).toContain(
-        'error_description="bad \\"quote\\" \\\\ back slash scope = evil, resource_metadata = \\"https://evil.example\\""',
+        `error_description="bad 'quote' / back slash scope = evil, resource_metadata = 'https://evil.example'"`,
       );
       expect(header.endsWith('"')).toBe(true);
       const params = challenge(header);

@@ -68,7 +68,8 @@ describe.each(expressVersions)('protectedResourceMetadataRouter on %s', (_name, 
     expect(root.status).toBe(200);
     expect(root.body.resource).toBe('https://api.example.com/');
     expect(root.body.authorization_servers).toEqual(['https://auth.example.com']);
-    const slash = await request(app()).get('/.well-known/oauth-protected-resource/v2/mcp/');
+    // RFC 9728 §3.1 drops the terminating slash before inserting the well-known path.
+    const slash = await request(app()).get('/.well-known/oauth-protected-resource/v2/mcp');
     expect(slash.status).toBe(200);
     expect(slash.body.resource).toBe('https://api.example.com/v2/mcp/');
   });
