@@ -16,6 +16,12 @@ export {
   fetchServerConfigByWellKnownUrl,
 } from './discovery/server-config.js';
 export {
+  type CheckStatus,
+  type ServerConfigCheck,
+  type ServerConfigReport,
+  validateServerConfig,
+} from './discovery/validate-server-config.js';
+export {
   type AuthServerErrorCode,
   type BearerAuthErrorCode,
   MCPAuthAuthServerError,
@@ -26,6 +32,7 @@ export {
   type TokenVerificationErrorCode,
 } from './errors.js';
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
+export type { ToolScopes } from './mcp/tool-scopes.js';
 export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth, type ToolScopesOptions } from './mcp-auth.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
 export type { RemoteJwkSetOptions } from './verify/jwks.js';

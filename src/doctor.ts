@@ -1,0 +1,42 @@
+/**
+ * `mcp-bearer-auth doctor <issuer-url> [--type oidc|oauth]`: fetches an authorization server's
+ * metadata and reports what MCP clients will need from it. Exit 0: ready; 1: problems; 2: could
+ * not fetch or bad usage.
+ */
+import type { AuthServerConfig, AuthServerType } from './config/types.js';
+import { fetchServerConfig } from './discovery/server-config.js';
+import { type CheckStatus, validateServerConfig } from './discovery/validate-server-config.js';
+
+const USAGE = 'usage: mcp-bearer-auth doctor <issuer-url> [--type oidc|oauth]';
+const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warning: 'warn', error: 'FAIL', info: 'info' };
+
+export async function runDoctor(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const [command, issuer, ...rest] = argv;
+  const typeAt = rest.indexOf('--type');
+  const type = typeAt === -1 ? undefined : rest[typeAt + 1];
+  if (command !== 'doctor' || !issuer || (type !== undefined && type !== 'oidc' && type !== 'oauth')) {
+    out(USAGE);
+    return 2;
+  }
+  let config: AuthServerConfig | undefined;
+  const failures: string[] = [];
+  for (const t of type ? [type as AuthServerType] : (['oidc', 'oauth'] as const)) {
+    try {
+      config = await fetchServerConfig(issuer, { type: t });
+      break;
+    } catch (error) {
+      failures.push(`${t} discovery: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (!config) {
+    out(`Could not read the metadata of ${issuer}:`);
+    for (const f of failures) out(`  ${f}`);
+    return 2;
+  }
+  const report = validateServerConfig(config);
+  out(`Authorization server ${report.issuer} (${config.type === 'oidc' ? 'OpenID Connect' : 'RFC 8414'} discovery)`);
+  for (const c of report.checks) out(`  ${MARK[c.status]}  ${c.message}`);
+  const errors = report.checks.filter((c) => c.status === 'error').length;
+  out(errors === 0 ? 'Ready for MCP clients.' : `${errors} problem(s) MCP clients will hit.`);
+  return errors === 0 ? 0 : 1;
+}
