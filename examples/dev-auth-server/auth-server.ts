@@ -141,8 +141,6 @@ export async function startDevAuthServer(options: DevAuthServerOptions): Promise
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // A request without `resource` gets no access token for an API; MCP clients always send one.
-        defaultResource: (_ctx, _client, oneOf) => oneOf,
         // At the token endpoint, fall back to the resource granted at authorization.
         useGrantedResource: () => true,
         getResourceServerInfo(_ctx, resourceIndicator) {
@@ -170,6 +168,7 @@ export async function startDevAuthServer(options: DevAuthServerOptions): Promise
       RefreshToken: 86400,
       Session: 3600,
     },
+    // Any origin may call the endpoints: browser-based MCP clients (e.g. the MCP Inspector) on a dev machine.
     clientBasedCORS: () => true,
   };
   const provider = await withoutIrrelevantWarnings(() => new ProviderClass(issuer, configuration));

@@ -3,9 +3,9 @@
  * about them: the hello-world of MCP auth.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import { type AuthInfo, type AuthServerEntry, MCPAuth } from '../../src/index.js';
+import { methodNotAllowed, statelessMcpHandler } from '../shared/streamable-http.js';
 
 /** What `whoami` returns: everything the middleware verified, except the token itself. */
 export function describeCaller(auth: AuthInfo | undefined) {
@@ -24,17 +24,7 @@ export function createWhoamiMcpServer(): McpServer {
 }
 
 /** Stateless Streamable HTTP: a fresh server and transport per request. */
-export const handleMcpRequest: RequestHandler = async (req, res) => {
-  const server = createWhoamiMcpServer();
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  // The transport reads `req.auth` (set by bearerAuth) and hands it to tools as `extra.authInfo`.
-  await transport.handleRequest(req, res, req.body);
-};
+export const handleMcpRequest = statelessMcpHandler(createWhoamiMcpServer);
 
 export interface WhoamiAppOptions {
   /** The MCP endpoint's public URL: the resource identifier tokens must be issued for. */
