@@ -97,7 +97,7 @@ export class HeadlessOAuthClientProvider implements OAuthClientProvider {
 
   saveClientInformation(info: OAuthClientInformationMixed): void {
     // Also called to stamp an existing client with its issuer: report registrations only.
-    if (info.client_id !== this.client?.client_id) this.record('registered', `registered client ${info.client_id}`);
+    if (info.client_id !== this.client?.client_id) this.record('registered', `client ${info.client_id}`);
     this.client = info;
   }
 

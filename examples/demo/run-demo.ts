@@ -1,0 +1,145 @@
+/**
+ * The whole MCP authorization flow with real parts and no browser: the dev authorization server
+ * (oidc-provider), the todo-manager MCP server protected by mcp-bearer-auth, and the official
+ * MCP SDK client with a headless OAuth provider.
+ *
+ * 1. whoami: 401 challenge -> protected resource metadata -> authorization server discovery ->
+ *    dynamic registration -> PKCE authorization -> token for the resource -> reconnect -> call.
+ * 2. add-todo needs todo:write, which the first token lacks: 403 insufficient_scope -> step-up
+ *    authorization for the wider scope -> the call succeeds.
+ * 3. A token issued for another resource is refused with 401, and the client reports it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { startDevAuthServer } from '../dev-auth-server/auth-server.js';
+import {
+  connectWithOAuth,
+  type HeadlessAuthEvent,
+  HeadlessOAuthClientProvider,
+  withStepUp,
+} from '../dev-auth-server/headless-client.js';
+import { createTodoApp, TODO_SCOPES } from '../todo-manager/app.js';
+
+export interface DemoServers {
+  /** The MCP endpoint (the resource identifier). */
+  mcpUrl: string;
+  issuer: string;
+  /** A resource the authorization server knows but this MCP server is not. */
+  otherResource: string;
+  close(): Promise<void>;
+}
+
+/** Starts the dev authorization server and the todo-manager MCP server on 127.0.0.1. */
+export async function startDemoServers(ports: { mcp?: number; auth?: number } = {}): Promise<DemoServers> {
+  const mcp = createServer();
+  await listen(mcp, ports.mcp ?? 0);
+  const origin = `http://127.0.0.1:${(mcp.address() as AddressInfo).port}`;
+  const mcpUrl = `${origin}/mcp`;
+  const otherResource = `${origin}/other-mcp`;
+  const auth = await startDevAuthServer({
+    port: ports.auth ?? 0,
+    resources: { [mcpUrl]: { scopes: TODO_SCOPES }, [otherResource]: { scopes: TODO_SCOPES } },
+  });
+  mcp.on('request', createTodoApp({ resource: mcpUrl, authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }] }));
+  return {
+    mcpUrl,
+    issuer: auth.issuer,
+    otherResource,
+    async close() {
+      mcp.closeAllConnections();
+      await new Promise<void>((resolve) => mcp.close(() => resolve()));
+      await auth.close();
+    },
+  };
+}
+
+export interface DemoResult {
+  whoami: { subject: string; clientId: string; scopes: string[] };
+  stepUp: { challengeScope: string | undefined; scopesAfter: string[]; todo: { id: number; text: string } };
+  wrongAudience: { status: string; error: string };
+  events: HeadlessAuthEvent[];
+}
+
+type Log = (line: string) => void;
+
+export async function runDemo(log: Log = () => {}): Promise<DemoResult> {
+  const servers = await startDemoServers();
+  const clients: Client[] = [];
+  try {
+    log(`MCP server            ${servers.mcpUrl}  (todo-manager, protected by mcp-bearer-auth)`);
+    log(`authorization server  ${servers.issuer}  (oidc-provider, auto-approving dev setup)\n`);
+    const events: HeadlessAuthEvent[] = [];
+    const onEvent = (e: HeadlessAuthEvent) => {
+      events.push(e);
+      log(`  ${e.kind.padEnd(9)} ${e.message}`);
+    };
+
+    log('1. Connect and call whoami');
+    const provider = new HeadlessOAuthClientProvider({ clientName: 'mcp-bearer-auth demo', onEvent });
+    const client = await connectWithOAuth(new URL(servers.mcpUrl), provider);
+    clients.push(client);
+    const me = caller(await client.callTool({ name: 'whoami', arguments: {} }));
+    const whoami = { subject: String(me.subject), clientId: String(me.clientId), scopes: me.scopes as string[] };
+    log(`  whoami    subject=${whoami.subject} clientId=${whoami.clientId} scopes=${whoami.scopes.join(' ')}\n`);
+
+    log('2. Call add-todo, which needs todo:write');
+    const firstStepUp = events.length;
+    const added = await withStepUp(client, provider, () =>
+      client.callTool({ name: 'add-todo', arguments: { text: 'try mcp-bearer-auth' } }),
+    );
+    const todo = JSON.parse((added.content as { text: string }[])[0]?.text ?? '{}') as { id: number; text: string };
+    const stepUpEvent = events.slice(firstStepUp).find((e) => e.kind === 'step-up');
+    const after = caller(await client.callTool({ name: 'whoami', arguments: {} }));
+    const stepUp = {
+      challengeScope: stepUpEvent ? /"([^"]*)"/.exec(stepUpEvent.message)?.[1] : undefined,
+      scopesAfter: after.scopes as string[],
+      todo,
+    };
+    log(`  add-todo  ${JSON.stringify(todo)}`);
+    log(`  whoami    scopes now ${stepUp.scopesAfter.join(' ')}\n`);
+
+    log('3. A token issued for another resource');
+    const wrong = new HeadlessOAuthClientProvider({
+      onEvent,
+      // Ask the authorization server for a token for another resource than this server.
+      validateResourceURL: async () => new URL(servers.otherResource),
+    });
+    const firstWrong = events.length;
+    let wrongAudience: DemoResult['wrongAudience'];
+    try {
+      clients.push(await connectWithOAuth(new URL(servers.mcpUrl), wrong));
+      throw new Error('a token for another resource was accepted');
+    } catch (error) {
+      const refused = events
+        .slice(firstWrong)
+        .filter((e) => e.kind === 'challenge' && e.message.includes('invalid_token'));
+      if (refused.length === 0) throw error;
+      wrongAudience = {
+        status: refused[0]?.message ?? '',
+        error: error instanceof Error ? error.message : String(error),
+      };
+      log(
+        `  refused   the client reports: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
+      );
+    }
+    return { whoami, stepUp, wrongAudience, events };
+  } finally {
+    for (const c of clients) await c.close().catch(() => {});
+    await servers.close();
+  }
+}
+
+function caller(result: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse((result.content as { text: string }[])[0]?.text ?? '{}') as Record<string, unknown>;
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
