@@ -50,11 +50,6 @@ export function createWhoamiApp(options: WhoamiAppOptions): express.Express {
   app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: options.requiredScopes ?? ['mcp:read'] }));
   app.post('/mcp', express.json(), handleMcpRequest);
   // Stateless server: no standalone SSE stream, no sessions to delete.
-  app.all('/mcp', (_req, res) => {
-    res
-      .status(405)
-      .set('Allow', 'POST')
-      .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null });
-  });
+  app.all('/mcp', methodNotAllowed);
   return app;
 }
