@@ -21,7 +21,10 @@ export type AuthServerErrorCode =
   | 'metadata_unavailable'
   | 'invalid_server_metadata'
   | 'jwks_unavailable'
-  | 'missing_jwks_uri';
+  | 'missing_jwks_uri'
+  | 'introspection_unavailable'
+  | 'introspection_failed'
+  | 'missing_introspection_endpoint';
 
 /** The authorization server (discovery document or JWKS) could not be used. */
 export class MCPAuthAuthServerError extends MCPAuthError {
@@ -37,7 +40,11 @@ export class MCPAuthAuthServerError extends MCPAuthError {
 
   /** Outages are worth retrying (503); a server that answers with the wrong document is not. */
   get transient(): boolean {
-    return this.code === 'metadata_unavailable' || this.code === 'jwks_unavailable';
+    return (
+      this.code === 'metadata_unavailable' ||
+      this.code === 'jwks_unavailable' ||
+      this.code === 'introspection_unavailable'
+    );
   }
 }
 

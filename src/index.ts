@@ -1,5 +1,11 @@
 export { getAuthInfo, runWithAuthInfo } from './auth-context.js';
 export type {
+  BearerAuthIntrospectionOptions,
+  BearerAuthJwtOptions,
+  BearerAuthOptions,
+  ToolScopesOptions,
+} from './config/options.js';
+export type {
   AuthorizationServerMetadata,
   AuthServerConfig,
   AuthServerDiscoveryConfig,
@@ -33,6 +39,6 @@ export {
 } from './errors.js';
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
 export type { ToolScopes } from './mcp/tool-scopes.js';
-export { type BearerAuthJwtOptions, type BearerAuthOptions, MCPAuth, type ToolScopesOptions } from './mcp-auth.js';
+export { MCPAuth } from './mcp-auth.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
 export type { RemoteJwkSetOptions } from './verify/jwks.js';

@@ -1,9 +1,18 @@
 /** MCPAuth: configuration -> per-resource policies -> Express middleware and the metadata router. */
 import type { RequestHandler } from 'express';
-import type { JWTVerifyOptions } from 'jose';
-import { z } from 'zod';
 import { toSnakeCaseKeys } from './config/case.js';
-import { assertUnique, mcpAuthConfig, objectError, parseConfig, scopeToken } from './config/schema.js';
+import {
+  type BearerAuthIntrospectionOptions,
+  type BearerAuthJwtOptions,
+  type BearerAuthOptions,
+  customOptionsSchema,
+  introspectionOptionsSchema,
+  jwtOptionsSchema,
+  type ToolScopesOptions,
+  toolScopesOptionsSchema,
+  toolScopesSchema,
+} from './config/options.js';
+import { assertUnique, mcpAuthConfig, parseConfig } from './config/schema.js';
 import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } from './config/types.js';
 import { AuthorizationServer } from './discovery/authorization-server.js';
 import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
@@ -15,30 +24,10 @@ import { BearerAuthHandler } from './http/bearer-auth.js';
 import { ErrorResponder } from './http/responses.js';
 import { AccessTokenVerifier, type TokenSource } from './verify/access-token.js';
 import type { VerifyAccessTokenFunction } from './verify/auth-info.js';
+import { createIntrospector } from './verify/introspection.js';
 import { type RemoteJwkSetOptions, RemoteJwks } from './verify/jwks.js';
-import { ASYMMETRIC_ALGORITHMS, createJwtVerifier } from './verify/jwt.js';
-
-export interface BearerAuthOptions {
-  /** Which configured resource this route protects; required when several are configured. */
-  resource?: string;
-  /** Accepted `aud` value(s); default: the resource identifier. */
-  audience?: string | string[];
-  /** Scopes the token must all carry; otherwise 403 `insufficient_scope`. */
-  requiredScopes?: string[];
-  /** Adds a `cause` to JSON error bodies (never a stack or key material). Default false. */
-  showErrorDetails?: boolean;
-  /** Seconds of leeway for `exp`, `nbf` (and a custom verifier's `expiresAt`). Default 60. */
-  clockTolerance?: number;
-}
-
-export interface BearerAuthJwtOptions extends BearerAuthOptions {
-  /** Allowed JWS algorithms; default: every asymmetric one jose supports. */
-  algorithms?: (typeof ASYMMETRIC_ALGORITHMS)[number][];
-  /** Passed to jose's `jwtVerify` (e.g. `typ`, `maxTokenAge`); issuer, algorithms and `exp` stay enforced. */
-  jwtVerify?: JWTVerifyOptions;
-  /** JWKS caching, with jose's option names. */
-  remoteJwkSet?: RemoteJwkSetOptions;
-}
+import { createJwtVerifier, type TrustedIssuer } from './verify/jwt.js';
+import { ASYMMETRIC_ALGORITHMS, type KeySet } from './verify/keys.js';
 
 interface ProtectedResource {
   resource: string;
@@ -49,82 +38,10 @@ interface ProtectedResource {
   authServers: ReadonlyMap<string, AuthorizationServer>;
 }
 
-const nonNegative = z.number({ error: 'must be a number' }).finite('must be finite').min(0, 'must not be negative');
-const commonOptions = {
-  resource: z.string({ error: 'must be a string' }).optional(),
-  audience: z
-    .union(
-      [
-        z.string().min(1, 'must not be empty'),
-        z.array(z.string().min(1, 'must not be empty')).min(1, 'must not be empty'),
-      ],
-      {
-        error: 'must be a string or a non-empty array of strings',
-      },
-    )
-    .optional(),
-  requiredScopes: z.array(scopeToken, { error: 'must be an array of scope tokens' }).optional(),
-  showErrorDetails: z.boolean({ error: 'must be a boolean' }).optional(),
-  clockTolerance: nonNegative.optional(),
-};
-const customOptionsSchema = z.strictObject(commonOptions, { error: objectError });
-const jwtOptionsSchema = z.strictObject(
-  {
-    ...commonOptions,
-    algorithms: z
-      .array(
-        z.enum(ASYMMETRIC_ALGORITHMS, {
-          error: `must be asymmetric JWS algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); 'none' and HS* are refused`,
-        }),
-      )
-      .min(1, 'must not be empty')
-      .optional(),
-    jwtVerify: z
-      .looseObject({}, { error: objectError })
-      .superRefine((value, ctx) => {
-        // These have their own options (or are fixed): a second place to set them could only loosen them.
-        for (const key of ['algorithms', 'clockTolerance', 'issuer']) {
-          if (key in value) {
-            const instead = key === 'issuer' ? "the resource's authorizationServers" : `bearerAuth options.${key}`;
-            ctx.addIssue({ code: 'custom', path: [key], message: `set ${instead} instead` });
-          }
-        }
-      })
-      .optional(),
-    remoteJwkSet: z
-      .strictObject(
-        {
-          cooldownDuration: nonNegative.optional(),
-          cacheMaxAge: nonNegative.optional(),
-          timeoutDuration: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
-          headers: z.record(z.string(), z.string()).optional(),
-        },
-        { error: objectError },
-      )
-      .optional(),
-  },
-  { error: objectError },
-);
-
-const toolScopesSchema = z.record(
-  z.string(),
-  z.array(scopeToken, { error: 'must be an array of scope tokens' }).min(1, 'must not be empty'),
-  {
-    error: 'must be an object mapping tool names to scope arrays',
-  },
-);
-const toolScopesOptionsSchema = z.strictObject(
-  { resource: commonOptions.resource, showErrorDetails: commonOptions.showErrorDetails },
-  { error: objectError },
-);
-
-export interface ToolScopesOptions {
-  /** Which configured resource; required when several are configured. */
-  resource?: string;
-  showErrorDetails?: boolean;
-}
-
 const DEFAULT_CLOCK_TOLERANCE = 60;
+const DEFAULT_INTROSPECTION_CACHE_TTL = 60;
+const DEFAULT_INTROSPECTION_CACHE_ENTRIES = 10_000;
+const DEFAULT_INTROSPECTION_TIMEOUT_MS = 5_000;
 
 export class MCPAuth {
   private readonly resources: readonly ProtectedResource[];
@@ -169,64 +86,86 @@ export class MCPAuth {
 
   /**
    * Middleware that requires a valid bearer token and sets `req.auth`. `'jwt'` verifies JWTs with
-   * the issuers' JWKS; a function verifies any token its own way, and its result is then held to
-   * the same issuer, audience and scope checks.
+   * the issuers' keys; `'introspection'` asks the authorization server (RFC 7662); a function
+   * verifies any token its own way. Whatever the mode, the result is held to the same issuer,
+   * audience, scope and claim checks.
    */
   bearerAuth(mode: 'jwt', options?: BearerAuthJwtOptions): RequestHandler;
+  bearerAuth(mode: 'introspection', options: BearerAuthIntrospectionOptions): RequestHandler;
   bearerAuth(verify: VerifyAccessTokenFunction, options?: BearerAuthOptions): RequestHandler;
-  bearerAuth(modeOrVerify: 'jwt' | VerifyAccessTokenFunction, options: BearerAuthJwtOptions = {}): RequestHandler {
-    if (modeOrVerify !== 'jwt' && typeof modeOrVerify !== 'function') {
+  bearerAuth(
+    mode: 'jwt' | 'introspection' | VerifyAccessTokenFunction,
+    options: BearerAuthOptions = {},
+  ): RequestHandler {
+    if (mode !== 'jwt' && mode !== 'introspection' && typeof mode !== 'function') {
       throw new MCPAuthConfigError(
         'invalid_config',
-        "bearerAuth: the first argument must be 'jwt' or a verify function",
+        "bearerAuth: the first argument must be 'jwt', 'introspection' or a verify function",
       );
     }
-    const isJwt = modeOrVerify === 'jwt';
-    const opts = parseConfig(
-      isJwt ? jwtOptionsSchema : customOptionsSchema,
-      options,
-      'bearerAuth options',
-    ) as BearerAuthJwtOptions;
+    const schema =
+      mode === 'jwt' ? jwtOptionsSchema : mode === 'introspection' ? introspectionOptionsSchema : customOptionsSchema;
+    const opts = parseConfig(schema, options, 'bearerAuth options') as BearerAuthOptions;
     const resource = this.pickResource(opts.resource);
     const clockTolerance = opts.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
     const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
 
-    if (isJwt) {
-      for (const server of resource.authServers.values()) {
-        if (server.configuredMetadata && !server.configuredMetadata.jwksUri) {
-          throw new MCPAuthConfigError(
-            'invalid_config',
-            `bearerAuth('jwt'): the authorization server ${server.issuer} is configured without metadata.jwksUri, so its tokens cannot be verified`,
-          );
-        }
-      }
-    }
-    const source: TokenSource = isJwt
-      ? {
-          kind: 'jwt',
-          verify: createJwtVerifier({
-            keySets: new Map(
-              [...resource.authServers].map(([issuer, server]) => [
-                issuer,
-                this.keySetResolver(server, opts.remoteJwkSet),
-              ]),
-            ),
-            algorithms: opts.algorithms ?? ASYMMETRIC_ALGORITHMS,
-            clockTolerance,
-            jwtVerify: opts.jwtVerify,
-          }),
-        }
-      : { kind: 'custom', verify: modeOrVerify };
-
+    const source: TokenSource =
+      mode === 'jwt'
+        ? this.jwtSource(resource, opts as BearerAuthJwtOptions, clockTolerance)
+        : mode === 'introspection'
+          ? introspectionSource(resource, opts as BearerAuthIntrospectionOptions, clockTolerance)
+          : { kind: 'custom', verify: mode };
     const verifier = new AccessTokenVerifier(source, {
       resource: resource.resource,
       issuers: new Set(resource.authServers.keys()),
       audiences: opts.audience === undefined ? [resource.resource] : [opts.audience].flat(),
       requiredScopes,
+      anyScopes: [...new Set(opts.anyScopes ?? [])],
+      scopeClaim: opts.scopeClaim,
+      claimCheck: opts.claimCheck,
+      claimCheckError: opts.claimCheckError ?? 'insufficient_scope',
+      maxTokenAge: opts.maxTokenAge,
       clockTolerance,
     });
     const responder = errorResponder(resource, opts.showErrorDetails);
     return createBearerAuthMiddleware(new BearerAuthHandler(verifier, responder, requiredScopes));
+  }
+
+  private jwtSource(resource: ProtectedResource, opts: BearerAuthJwtOptions, clockTolerance: number): TokenSource {
+    const allowlist = opts.algorithms ? new Set<string>(opts.algorithms) : undefined;
+    const servers = [...resource.authServers.values()];
+    const symmetric = opts.algorithms?.find((a) => a.startsWith('HS'));
+    if (symmetric && !servers.some((s) => s.keys?.symmetric)) {
+      throw new MCPAuthConfigError(
+        'invalid_config',
+        `bearerAuth options.algorithms: ${symmetric} needs an authorization server configured with \`secret\``,
+      );
+    }
+    const issuers = new Map<string, TrustedIssuer>();
+    for (const server of servers) {
+      const usable = server.keys ? server.keys.algorithms : ASYMMETRIC_ALGORITHMS;
+      const algorithms = allowlist ? usable.filter((a) => allowlist.has(a)) : usable;
+      if (algorithms.length === 0) {
+        throw new MCPAuthConfigError(
+          'invalid_config',
+          `bearerAuth options.algorithms: none of them can verify tokens of ${server.issuer} (its keys allow ${usable.join(', ')})`,
+        );
+      }
+      if (!server.keys && server.configuredMetadata && !server.configuredMetadata.jwksUri) {
+        throw new MCPAuthConfigError(
+          'invalid_config',
+          `bearerAuth('jwt'): the authorization server ${server.issuer} is configured without metadata.jwksUri, so its tokens cannot be verified`,
+        );
+      }
+      const keys = server.keys;
+      const keySet = keys ? async () => keys : this.keySetResolver(server, opts.remoteJwkSet);
+      issuers.set(server.issuer, { keySet, algorithms });
+    }
+    return {
+      kind: 'jwt',
+      verify: createJwtVerifier({ issuers, clockTolerance, strict: opts.strict, jwtVerify: opts.jwtVerify }),
+    };
   }
 
   /**
@@ -273,7 +212,7 @@ export class MCPAuth {
   }
 
   /** Resolves an issuer's key set once (discovery, then the shared RemoteJwks), then from memory. */
-  private keySetResolver(server: AuthorizationServer, options: RemoteJwkSetOptions = {}): () => Promise<RemoteJwks> {
+  private keySetResolver(server: AuthorizationServer, options: RemoteJwkSetOptions = {}): () => Promise<KeySet> {
     let resolved: RemoteJwks | undefined;
     return async () => {
       if (resolved) return resolved;
@@ -290,6 +229,63 @@ export class MCPAuth {
       return resolved;
     };
   }
+}
+
+function introspectionSource(
+  resource: ProtectedResource,
+  opts: BearerAuthIntrospectionOptions,
+  clockTolerance: number,
+): TokenSource {
+  let server: AuthorizationServer | undefined;
+  if (opts.issuer !== undefined) {
+    server = resource.authServers.get(opts.issuer);
+    if (!server) {
+      throw new MCPAuthConfigError(
+        'invalid_config',
+        `bearerAuth options.issuer: ${opts.issuer} is not an authorization server of ${resource.resource}`,
+      );
+    }
+  } else if (resource.authServers.size === 1) {
+    server = resource.authServers.values().next().value;
+  } else if (opts.endpoint === undefined) {
+    throw new MCPAuthConfigError(
+      'invalid_config',
+      'bearerAuth options.issuer: required when the resource has several authorization servers (or give options.endpoint)',
+    );
+  }
+  if (opts.endpoint === undefined && server?.configuredMetadata && !server.configuredMetadata.introspectionEndpoint) {
+    throw new MCPAuthConfigError(
+      'invalid_config',
+      `bearerAuth options.endpoint: required, since the configured metadata of ${server.issuer} has no introspectionEndpoint`,
+    );
+  }
+  const configured = opts.endpoint;
+  const endpoint = configured
+    ? async () => configured
+    : async () => {
+        const metadata = await (server as AuthorizationServer).getMetadata();
+        if (!metadata.introspectionEndpoint) {
+          throw new MCPAuthAuthServerError(
+            'missing_introspection_endpoint',
+            `The metadata of ${(server as AuthorizationServer).issuer} has no introspection_endpoint`,
+          );
+        }
+        return metadata.introspectionEndpoint;
+      };
+  return {
+    kind: 'introspection',
+    issuer: server?.issuer,
+    verify: createIntrospector({
+      endpoint,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      authMethod: opts.authMethod ?? 'client_secret_basic',
+      cacheTtl: opts.cacheTtl ?? DEFAULT_INTROSPECTION_CACHE_TTL,
+      cacheMaxEntries: opts.cacheMaxEntries ?? DEFAULT_INTROSPECTION_CACHE_ENTRIES,
+      timeoutMs: opts.timeoutDuration ?? DEFAULT_INTROSPECTION_TIMEOUT_MS,
+      clockTolerance,
+    }),
+  };
 }
 
 function errorResponder(resource: ProtectedResource, showErrorDetails = false): ErrorResponder {

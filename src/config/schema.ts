@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MCPAuthConfigError } from '../errors.js';
+import { jwksProblem, publicKeyProblem } from '../verify/keys.js';
 import { httpsUrlProblem } from './url.js';
 
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
@@ -55,12 +56,40 @@ const authServerEntry = z
           error: 'must be a function',
         })
         .optional(),
+      jwks: z
+        .object(
+          { keys: z.array(z.looseObject({}), { error: 'must be an array of JWKs' }) },
+          { error: 'must be a JWK Set ({ keys: [...] })' },
+        )
+        .superRefine((value, ctx) => {
+          const problem = jwksProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      publicKey: z
+        .string({ error: 'must be a PEM string' })
+        .superRefine((value, ctx) => {
+          const problem = publicKeyProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      secret: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
     },
     { error: objectError },
   )
   .superRefine((entry, ctx) => {
     if (entry.issuer === undefined && entry.metadata === undefined) {
       ctx.addIssue({ code: 'custom', message: 'needs `issuer` (discovery) or `metadata` (resolved config)' });
+    }
+    const keys = (['jwks', 'publicKey', 'secret'] as const).filter((k) => entry[k] !== undefined);
+    if (keys.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [keys[1] as string],
+        message: `give one of jwks, publicKey, secret (also got ${keys[0]})`,
+      });
+    if (keys.length > 0 && entry.issuer === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: `is required with ${keys[0]}` });
     }
     if (entry.issuer !== undefined && entry.metadata !== undefined && entry.issuer !== entry.metadata.issuer) {
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'differs from metadata.issuer' });

@@ -40,7 +40,24 @@ export interface AuthServerDiscoveryConfig {
   transpileData?: TranspileData;
 }
 
-export type AuthServerEntry = AuthServerConfig | AuthServerDiscoveryConfig;
+/**
+ * An authorization server whose verification keys are given here: tokens are verified without
+ * any discovery or JWKS fetch. Exactly one of `jwks`, `publicKey`, `secret`.
+ */
+export interface AuthServerKeysConfig {
+  type: AuthServerType;
+  issuer: string;
+  /** A JWK Set (public keys). */
+  jwks?: { keys: Record<string, unknown>[] };
+  /** A PEM SPKI public key (`-----BEGIN PUBLIC KEY-----`); its key type decides the algorithms. */
+  publicKey?: string;
+  /** A shared secret (its UTF-8 bytes) for HS256/384/512: the only way symmetric tokens are accepted. */
+  secret?: string;
+  /** Fetched only if something needs it (e.g. the introspection endpoint). */
+  transpileData?: TranspileData;
+}
+
+export type AuthServerEntry = AuthServerConfig | AuthServerDiscoveryConfig | AuthServerKeysConfig;
 
 /** RFC 9728 protected resource metadata, camelCase. Unknown fields are published as snake_case. */
 export interface ProtectedResourceMetadataConfig {

@@ -1,6 +1,7 @@
 /** One trusted authorization server: its metadata, known up front or discovered on first use. */
-import type { AuthorizationServerMetadata, AuthServerEntry } from '../config/types.js';
+import type { AuthorizationServerMetadata, AuthServerEntry, AuthServerKeysConfig } from '../config/types.js';
 import { MCPAuthAuthServerError } from '../errors.js';
+import { ConfiguredKeySet } from '../verify/keys.js';
 import { DEFAULT_DISCOVERY_TIMEOUT_MS, fetchServerConfig } from './server-config.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -11,16 +12,26 @@ export class AuthorizationServer {
   readonly issuer: string;
   /** The metadata given in the config, when it was (nothing is fetched then). */
   readonly configuredMetadata: AuthorizationServerMetadata | undefined;
+  /** Keys given in the config (jwks, publicKey or secret): JWTs are verified without any fetch. */
+  readonly keys: ConfiguredKeySet | undefined;
   private readonly metadata: SingleFlight<AuthorizationServerMetadata>;
 
   constructor(entry: AuthServerEntry, timeoutMs = DEFAULT_DISCOVERY_TIMEOUT_MS) {
+    const { jwks, publicKey, secret } = entry as AuthServerKeysConfig;
+    this.keys = jwks
+      ? ConfiguredKeySet.fromJwks(jwks)
+      : publicKey
+        ? ConfiguredKeySet.fromPublicKey(publicKey)
+        : secret
+          ? ConfiguredKeySet.fromSecret(secret)
+          : undefined;
     if ('metadata' in entry && entry.metadata) {
       const metadata = entry.metadata;
       this.issuer = metadata.issuer;
       this.configuredMetadata = metadata;
       this.metadata = new SingleFlight(async () => metadata, 0);
     } else {
-      const { issuer, type, transpileData } = entry as Extract<AuthServerEntry, { issuer: string }>;
+      const { issuer, type, transpileData } = entry as AuthServerKeysConfig;
       this.issuer = issuer;
       this.configuredMetadata = undefined;
       this.metadata = new SingleFlight(

@@ -5,6 +5,8 @@ export interface FetchJsonOptions {
   /** Largest body accepted, in bytes. */
   maxBytes?: number;
   headers?: Record<string, string>;
+  /** A form POST (introspection) instead of a GET; never redirected. */
+  form?: URLSearchParams;
 }
 
 export class FetchJsonError extends Error {
@@ -25,8 +27,9 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 const MAX_REDIRECTS = 3;
 
 /**
- * GET `url` and parse JSON. Redirects are followed only within the same origin: a discovery
- * document or key set must not be able to send us elsewhere.
+ * GET `url` (or POST `form`) and parse JSON. GET redirects are followed only within the same
+ * origin: a discovery document or key set must not be able to send us elsewhere; a POST that
+ * carries a token and credentials is never redirected.
  */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<unknown> {
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -34,7 +37,9 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   try {
     for (let hop = 0; ; hop++) {
       const response = await fetch(current, {
+        method: options.form ? 'POST' : 'GET',
         headers: { accept: 'application/json', ...options.headers },
+        body: options.form,
         redirect: 'manual',
         signal,
       });
@@ -42,7 +47,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
         await response.body?.cancel();
         const location = response.headers.get('location');
         const next = location ? new URL(location, current) : undefined;
-        if (!next || next.origin !== new URL(current).origin || hop >= MAX_REDIRECTS) {
+        if (!next || options.form || next.origin !== new URL(current).origin || hop >= MAX_REDIRECTS) {
           throw new FetchJsonError(`${url} redirected to another origin or too often`, response.status);
         }
         current = next.href;

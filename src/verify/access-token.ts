@@ -1,11 +1,15 @@
 /**
  * What every accepted token must satisfy, whichever way it was verified: a trusted issuer, an
- * audience of this resource, not expired, and the route's scopes. Framework-free.
+ * audience of this resource, not expired, the route's scopes and claim policies. Framework-free.
  */
 import { audienceKey } from '../config/url.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError } from '../errors.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
+import type { Introspector } from './introspection.js';
 import type { JwtVerifier } from './jwt.js';
+
+/** A claim policy: true passes; false or a string (the reason) refuses. */
+export type ClaimCheck = (claims: Record<string, unknown>) => boolean | string | Promise<boolean | string>;
 
 export interface AccessTokenPolicy {
   /** The protected resource's identifier, as configured. */
@@ -14,23 +18,37 @@ export interface AccessTokenPolicy {
   issuers: ReadonlySet<string>;
   /** Accepted audiences (compared with `audienceKey`). */
   audiences: readonly string[];
+  /** All of these. */
   requiredScopes: readonly string[];
-  /** Seconds of leeway for `expiresAt` returned by a custom verifier. */
+  /** At least one of these (when not empty). */
+  anyScopes: readonly string[];
+  /** Where scopes are read from (default: scope, then scp, then scopes). */
+  scopeClaim?: string;
+  claimCheck?: ClaimCheck;
+  /** How a failed claim check is answered: 403 insufficient_scope (default) or 401 invalid_token. */
+  claimCheckError: 'insufficient_scope' | 'invalid_token';
+  /** Seconds since `iat` after which a token is refused. */
+  maxTokenAge?: number;
+  /** Seconds of leeway for times. */
   clockTolerance: number;
 }
 
-/** Thrown for a valid token that lacks scopes; carries what the 403 challenge needs. */
+/** Thrown for a valid token that lacks scopes (or fails a claim check); carries what the 403 needs. */
 export class InsufficientScopeError extends MCPAuthBearerAuthError {
   constructor(
     readonly required: readonly string[],
     readonly granted: readonly string[],
     readonly missing: readonly string[] = required.filter((s) => !granted.includes(s)),
+    description = `The token lacks the required scope(s): ${missing.join(' ')}`,
   ) {
-    super('insufficient_scope', `The token lacks the required scope(s): ${missing.join(' ')}`);
+    super('insufficient_scope', description);
   }
 }
 
-export type TokenSource = { kind: 'jwt'; verify: JwtVerifier } | { kind: 'custom'; verify: VerifyAccessTokenFunction };
+export type TokenSource =
+  | { kind: 'jwt'; verify: JwtVerifier }
+  | { kind: 'introspection'; verify: Introspector; issuer: string | undefined }
+  | { kind: 'custom'; verify: VerifyAccessTokenFunction };
 
 export class AccessTokenVerifier {
   private readonly audienceKeys: ReadonlySet<string>;
@@ -46,14 +64,29 @@ export class AccessTokenVerifier {
 
   /** Resolves to the caller's AuthInfo, or rejects with the error the response is built from. */
   async verify(token: string): Promise<AuthInfo> {
-    const auth =
-      this.source.kind === 'jwt'
-        ? authInfoFromClaims(token, await this.source.verify(token), new URL(this.resourceUrl))
-        : this.normalizeCustom(token, await this.source.verify(token));
+    const auth = await this.authInfo(token);
     this.checkIssuer(auth);
     this.checkAudience(auth);
+    this.checkTokenAge(auth);
     this.checkScopes(auth);
+    if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
     return auth;
+  }
+
+  private async authInfo(token: string): Promise<AuthInfo> {
+    const resource = new URL(this.resourceUrl);
+    switch (this.source.kind) {
+      case 'jwt':
+        return authInfoFromClaims(token, await this.source.verify(token), resource, this.policy.scopeClaim);
+      case 'introspection': {
+        const auth = authInfoFromClaims(token, await this.source.verify(token), resource, this.policy.scopeClaim);
+        // An introspection response without `iss` speaks for the server that answered it.
+        auth.issuer ??= this.source.issuer;
+        return auth;
+      }
+      case 'custom':
+        return this.normalizeCustom(token, await this.source.verify(token));
+    }
   }
 
   /** A custom verifier's result is user code: check its shape and fill what it left out. */
@@ -107,10 +140,49 @@ export class AccessTokenVerifier {
     }
   }
 
+  private checkTokenAge(auth: AuthInfo): void {
+    const max = this.policy.maxTokenAge;
+    if (max === undefined) return;
+    const iat = auth.claims?.iat;
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+      throw new MCPAuthTokenVerificationError('The token has no iat, so its age cannot be checked', {
+        code: 'invalid_claims',
+      });
+    }
+    const age = Date.now() / 1000 - iat;
+    if (age - this.policy.clockTolerance > max) {
+      throw new MCPAuthTokenVerificationError('The token is too old (maxTokenAge)', { code: 'token_expired' });
+    }
+    if (-age > this.policy.clockTolerance) {
+      throw new MCPAuthTokenVerificationError('The token was issued in the future', { code: 'invalid_claims' });
+    }
+  }
+
   private checkScopes(auth: AuthInfo): void {
-    const required = this.policy.requiredScopes;
-    if (required.length === 0) return;
-    const missing = required.filter((s) => !auth.scopes.includes(s));
-    if (missing.length > 0) throw new InsufficientScopeError(required, auth.scopes, missing);
+    const { requiredScopes, anyScopes } = this.policy;
+    const missing = requiredScopes.filter((s) => !auth.scopes.includes(s));
+    if (missing.length > 0) throw new InsufficientScopeError(requiredScopes, auth.scopes, missing);
+    if (anyScopes.length > 0 && !anyScopes.some((s) => auth.scopes.includes(s))) {
+      throw new InsufficientScopeError(
+        [...requiredScopes, ...anyScopes],
+        auth.scopes,
+        anyScopes,
+        `The token needs at least one of the scopes: ${anyScopes.join(' ')}`,
+      );
+    }
+  }
+
+  /** User code: a throw is a server error (500), a refusal is 403 or 401 as configured. */
+  private async checkClaims(auth: AuthInfo, check: ClaimCheck): Promise<void> {
+    const verdict = await check(auth.claims ?? {});
+    if (verdict === true) return;
+    const description =
+      typeof verdict === 'string' && verdict !== ''
+        ? verdict
+        : 'The token does not satisfy the claim policy of this resource';
+    if (this.policy.claimCheckError === 'invalid_token') {
+      throw new MCPAuthTokenVerificationError(description, { code: 'invalid_claims' });
+    }
+    throw new InsufficientScopeError(this.policy.requiredScopes, auth.scopes, [], description);
   }
 }

@@ -23,9 +23,14 @@ export type AuthInfo = SdkAuthInfo;
 /** A custom verifier: resolve to AuthInfo, or throw `MCPAuthTokenVerificationError` to refuse. */
 export type VerifyAccessTokenFunction = (token: string) => AuthInfo | Promise<AuthInfo>;
 
-/** Scopes from the first present of `scope` (space-delimited), `scp`, `scopes` (string or array). */
-export function scopesFromClaims(claims: Record<string, unknown>): string[] {
-  for (const name of ['scope', 'scp', 'scopes']) {
+const DEFAULT_SCOPE_CLAIMS = ['scope', 'scp', 'scopes'];
+
+/**
+ * Scopes from the first present of `scope` (space-delimited), `scp`, `scopes` (string or array),
+ * with no merging; or from `scopeClaim` alone when one is set (e.g. Auth0's `permissions`).
+ */
+export function scopesFromClaims(claims: Record<string, unknown>, scopeClaim?: string): string[] {
+  for (const name of scopeClaim === undefined ? DEFAULT_SCOPE_CLAIMS : [scopeClaim]) {
     const value = claims[name];
     if (value === undefined) continue;
     if (typeof value === 'string') return value.split(' ').filter((s) => s !== '');
@@ -35,14 +40,19 @@ export function scopesFromClaims(claims: Record<string, unknown>): string[] {
   return [];
 }
 
-export function authInfoFromClaims(token: string, claims: Record<string, unknown>, resource: URL): AuthInfo {
+export function authInfoFromClaims(
+  token: string,
+  claims: Record<string, unknown>,
+  resource: URL,
+  scopeClaim?: string,
+): AuthInfo {
   const aud = claims.aud;
   const clientId =
     typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : '';
   return {
     token,
     clientId,
-    scopes: scopesFromClaims(claims),
+    scopes: scopesFromClaims(claims, scopeClaim),
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
     resource,
     issuer: typeof claims.iss === 'string' ? claims.iss : undefined,

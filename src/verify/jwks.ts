@@ -7,6 +7,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
 import { MCPAuthAuthServerError } from '../errors.js';
+import type { KeyGetter, KeySet } from './keys.js';
 
 /** jose's `createRemoteJWKSet` option names, honoured here. */
 export interface RemoteJwkSetOptions {
@@ -20,18 +21,20 @@ export interface RemoteJwkSetOptions {
   headers?: Record<string, string>;
 }
 
-export type KeyGetter = ReturnType<typeof createLocalJWKSet>;
-
 /** With no keys at all, a failed fetch is retried after this long (service comes back quickly). */
 const RETRY_WITHOUT_KEYS_MS = 1000;
 
-export class RemoteJwks {
+export class RemoteJwks implements KeySet {
   private keys: { getKey: KeyGetter; fetchedAt: number } | undefined;
   private pending: Promise<boolean> | undefined;
   private lastAttempt: { at: number; ok: boolean } | undefined;
   private readonly cooldown: number;
   private readonly maxAge: number;
   private readonly timeout: number;
+
+  get source(): string {
+    return this.uri;
+  }
 
   constructor(
     readonly uri: string,

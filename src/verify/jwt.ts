@@ -13,32 +13,27 @@ import {
   jwtVerify,
 } from 'jose';
 import { MCPAuthTokenVerificationError, type TokenVerificationErrorCode } from '../errors.js';
-import type { KeyGetter, RemoteJwks } from './jwks.js';
-
-/** Asymmetric JWS algorithms. Symmetric ones need a configured secret; `none` never passes. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+import type { KeyGetter, KeySet } from './keys.js';
 
 /** 9999-12-31T23:59:59Z: later dates are not dates, they are attacks on arithmetic. */
 const MAX_NUMERIC_DATE = 253402300799;
 
-export interface JwtVerifierConfig {
-  /** Trusted issuers, each with a way to get its key set (may fetch discovery and JWKS). */
-  keySets: ReadonlyMap<string, () => Promise<RemoteJwks>>;
+/** RFC 9068 §2.2: the claims a JWT access token must carry (besides iss, exp, aud). */
+const RFC9068_CLAIMS = ['sub', 'client_id', 'iat', 'jti'];
+
+export interface TrustedIssuer {
+  /** Its key set (configured, or fetched through discovery and the JWKS). */
+  keySet: () => Promise<KeySet>;
+  /** The algorithms its keys may verify, already intersected with the route's allowlist. */
   algorithms: readonly string[];
+}
+
+export interface JwtVerifierConfig {
+  issuers: ReadonlyMap<string, TrustedIssuer>;
   /** Seconds. */
   clockTolerance: number;
+  /** RFC 9068 profile: `typ` at+jwt and sub, client_id, iat, jti present. */
+  strict?: boolean;
   /** Passed through to jose's `jwtVerify`; cannot loosen issuer, algorithms or `exp`. */
   jwtVerify?: JWTVerifyOptions;
 }
@@ -46,14 +41,29 @@ export interface JwtVerifierConfig {
 export type JwtVerifier = (token: string) => Promise<JWTPayload>;
 
 export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
-  const allowed = new Set(config.algorithms);
-  const requiredClaims = [...new Set(['exp', ...(config.jwtVerify?.requiredClaims ?? [])])];
-  const baseOptions: JWTVerifyOptions = {
-    ...config.jwtVerify,
-    algorithms: [...config.algorithms],
-    clockTolerance: config.clockTolerance,
-    requiredClaims,
-  };
+  const requiredClaims = [
+    ...new Set(['exp', ...(config.strict ? RFC9068_CLAIMS : []), ...(config.jwtVerify?.requiredClaims ?? [])]),
+  ];
+  // jose compares `typ` case-insensitively and with or without "application/" (RFC 9068 §4).
+  const strictTyp: JWTVerifyOptions = config.strict ? { typ: 'at+jwt' } : {};
+  // One options object per issuer, built once.
+  const issuers = new Map(
+    [...config.issuers].map(([iss, trusted]) => [
+      iss,
+      {
+        keySet: trusted.keySet,
+        allowed: new Set(trusted.algorithms),
+        options: {
+          ...config.jwtVerify,
+          ...strictTyp,
+          algorithms: [...trusted.algorithms],
+          clockTolerance: config.clockTolerance,
+          requiredClaims,
+          issuer: iss,
+        } satisfies JWTVerifyOptions,
+      },
+    ]),
+  );
 
   return async function verifyJwt(token: string): Promise<JWTPayload> {
     const dots = countDots(token);
@@ -67,14 +77,15 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
     } catch {
       throw invalid('The access token is not a JWT');
     }
-    if (typeof alg !== 'string' || !allowed.has(alg)) {
+    const issuer = typeof iss === 'string' ? issuers.get(iss) : undefined;
+    if (!issuer) throw invalid('The token was not issued by a trusted authorization server', 'unknown_issuer');
+    // Before any key is looked at: `none`, a symmetric alg for an asymmetric key and the reverse end here.
+    if (typeof alg !== 'string' || !issuer.allowed.has(alg)) {
       throw invalid('The token is signed with an algorithm that is not allowed', 'algorithm_not_allowed');
     }
-    const keySet = typeof iss === 'string' ? config.keySets.get(iss) : undefined;
-    if (!keySet) throw invalid('The token was not issued by a trusted authorization server', 'unknown_issuer');
 
-    const jwks = await keySet();
-    const options: JWTVerifyOptions = { ...baseOptions, issuer: iss as string };
+    const jwks = await issuer.keySet();
+    const options = issuer.options;
     let payload: JWTPayload;
     try {
       payload = await verifyWithKeys(token, await jwks.current(), options);
@@ -83,7 +94,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
       // A key we have not seen: the authorization server may have rotated. One refresh per cooldown.
       const outcome = await jwks.refreshForUnknownKey();
       if (outcome === 'failed') {
-        throw jwks.unavailable(`Signing keys could not be refreshed from ${jwks.uri}`);
+        throw jwks.unavailable(`Signing keys could not be refreshed from ${jwks.source}`);
       }
       if (outcome === 'cooldown') throw mapJoseError(error);
       try {
@@ -150,6 +161,7 @@ export function mapJoseError(error: unknown): unknown {
       if (claim === 'nbf' && reason === 'check_failed')
         return wrap('The token is not yet valid', 'token_not_yet_valid');
       if (claim === 'iss') return wrap('The token was not issued by a trusted authorization server', 'unknown_issuer');
+      if (claim === 'typ') return wrap('The token is not a JWT access token (typ must be at+jwt)', 'invalid_claims');
       return wrap(`The token's ${String(claim)} claim is missing or invalid`, 'invalid_claims');
     }
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':

@@ -148,8 +148,12 @@ describe('bearerAuth(options) validation', () => {
 
   it.each([
     ['a misspelt option', { requiredScope: ['x'] }, /^bearerAuth options: Unrecognized key: "requiredScope"/],
-    ['HS256', { algorithms: ['HS256'] }, /^bearerAuth options\.algorithms\[0\]: must be asymmetric JWS algorithms/],
-    ['alg none', { algorithms: ['none'] }, /^bearerAuth options\.algorithms\[0\]: must be asymmetric/],
+    [
+      'HS256 without a secret-configured server',
+      { algorithms: ['HS256'] },
+      /^bearerAuth options\.algorithms: HS256 needs an authorization server configured with `secret`$/,
+    ],
+    ['alg none', { algorithms: ['none'] }, /^bearerAuth options\.algorithms\[0\]: must be JWS algorithms .*'none' is never accepted$/],
     ['a negative clock tolerance', { clockTolerance: -1 }, /^bearerAuth options\.clockTolerance: must not be negative/],
     ['an empty audience', { audience: [] }, /^bearerAuth options\.audience: must not be empty/],
     [
@@ -193,7 +197,7 @@ describe('bearerAuth(options) validation', () => {
         auth.bearerAuth(() => ({ token: '', clientId: '', scopes: [] }), { algorithms: ['RS256'] } as never),
       ).message,
     ).toMatch(/Unrecognized key: "algorithms"/);
-    expect(configError(() => auth.bearerAuth('jwe' as never)).message).toMatch(/'jwt' or a verify function/);
+    expect(configError(() => auth.bearerAuth('jwe' as never)).message).toMatch(/'jwt', 'introspection' or a verify function/);
   });
 });
 

@@ -1,0 +1,167 @@
+/** Options of `bearerAuth` and `requireToolScopes`: types and their zod schemas. */
+import type { JWTVerifyOptions } from 'jose';
+import { z } from 'zod';
+import type { ClaimCheck } from '../verify/access-token.js';
+import type { IntrospectionAuthMethod } from '../verify/introspection.js';
+import type { RemoteJwkSetOptions } from '../verify/jwks.js';
+import { ASYMMETRIC_ALGORITHMS, type JwsAlgorithm, SYMMETRIC_ALGORITHMS } from '../verify/keys.js';
+import { httpsUrl, objectError, scopeToken } from './schema.js';
+
+export interface BearerAuthOptions {
+  /** Which configured resource this route protects; required when several are configured. */
+  resource?: string;
+  /** Accepted `aud` value(s); default: the resource identifier. */
+  audience?: string | string[];
+  /** Scopes the token must all carry; otherwise 403 `insufficient_scope`. */
+  requiredScopes?: string[];
+  /** The token must carry at least one of these; otherwise 403 `insufficient_scope`. */
+  anyScopes?: string[];
+  /** Read scopes from this claim only (string or array), e.g. `permissions`. Default: `scope`, then `scp`, then `scopes`. */
+  scopeClaim?: string;
+  /** A policy on the verified claims: `true` passes; `false` or a string (the reason) refuses. */
+  claimCheck?: ClaimCheck;
+  /** How a failed `claimCheck` is answered: 403 `insufficient_scope` (default) or 401 `invalid_token`. */
+  claimCheckError?: 'insufficient_scope' | 'invalid_token';
+  /** Refuse tokens issued more than this many seconds ago (tokens without `iat` are refused). */
+  maxTokenAge?: number;
+  /** Adds a `cause` to JSON error bodies (never a stack or key material). Default false. */
+  showErrorDetails?: boolean;
+  /** Seconds of leeway for `exp`, `nbf`, `iat` (and a custom verifier's `expiresAt`). Default 60. */
+  clockTolerance?: number;
+}
+
+export interface BearerAuthJwtOptions extends BearerAuthOptions {
+  /** Allowed JWS algorithms; default: the asymmetric ones, plus HS256/384/512 for issuers with a `secret`. */
+  algorithms?: JwsAlgorithm[];
+  /** RFC 9068 profile: `typ` must be at+jwt (so an ID token cannot pass), and sub, client_id, iat, jti present. */
+  strict?: boolean;
+  /** Passed to jose's `jwtVerify` (e.g. `requiredClaims`); issuer, algorithms and `exp` stay enforced. */
+  jwtVerify?: JWTVerifyOptions;
+  /** JWKS caching, with jose's option names. */
+  remoteJwkSet?: RemoteJwkSetOptions;
+}
+
+export interface BearerAuthIntrospectionOptions extends BearerAuthOptions {
+  /** This resource server's client at the authorization server (a confidential client). */
+  clientId: string;
+  clientSecret: string;
+  /** Default `client_secret_basic`. */
+  authMethod?: IntrospectionAuthMethod;
+  /** Default: the authorization server's `introspection_endpoint` from its metadata. */
+  endpoint?: string;
+  /** Which authorization server introspects, when the resource has several. */
+  issuer?: string;
+  /** Seconds an active result is reused (never past the token's `exp`). Default 60; 0 turns caching off. */
+  cacheTtl?: number;
+  /** Most results kept. Default 10 000. */
+  cacheMaxEntries?: number;
+  /** ms an introspection request may take. Default 5 000. */
+  timeoutDuration?: number;
+}
+
+export interface ToolScopesOptions {
+  /** Which configured resource; required when several are configured. */
+  resource?: string;
+  showErrorDetails?: boolean;
+}
+
+const nonNegative = z.number({ error: 'must be a number' }).finite('must be finite').min(0, 'must not be negative');
+const scopeList = z.array(scopeToken, { error: 'must be an array of scope tokens' });
+
+const commonOptions = {
+  resource: z.string({ error: 'must be a string' }).optional(),
+  audience: z
+    .union(
+      [
+        z.string().min(1, 'must not be empty'),
+        z.array(z.string().min(1, 'must not be empty')).min(1, 'must not be empty'),
+      ],
+      { error: 'must be a string or a non-empty array of strings' },
+    )
+    .optional(),
+  requiredScopes: scopeList.optional(),
+  anyScopes: scopeList.optional(),
+  scopeClaim: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+  claimCheck: z.custom<ClaimCheck>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
+  claimCheckError: z
+    .enum(['insufficient_scope', 'invalid_token'], { error: "must be 'insufficient_scope' or 'invalid_token'" })
+    .optional(),
+  maxTokenAge: z.number({ error: 'must be a number' }).positive('must be positive').finite('must be finite').optional(),
+  showErrorDetails: z.boolean({ error: 'must be a boolean' }).optional(),
+  clockTolerance: nonNegative.optional(),
+};
+
+export const customOptionsSchema = z.strictObject(commonOptions, { error: objectError });
+
+export const jwtOptionsSchema = z.strictObject(
+  {
+    ...commonOptions,
+    algorithms: z
+      .array(
+        z.enum([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS], {
+          error: `must be JWS algorithms (${[...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS].join(', ')}); 'none' is never accepted`,
+        }),
+      )
+      .min(1, 'must not be empty')
+      .optional(),
+    strict: z.boolean({ error: 'must be a boolean' }).optional(),
+    jwtVerify: z
+      .looseObject({}, { error: objectError })
+      .superRefine((value, ctx) => {
+        // These have their own options (or are fixed): a second place to set them could only loosen them.
+        for (const key of ['algorithms', 'clockTolerance', 'issuer', 'maxTokenAge']) {
+          if (key in value) {
+            const instead = key === 'issuer' ? "the resource's authorizationServers" : `bearerAuth options.${key}`;
+            ctx.addIssue({ code: 'custom', path: [key], message: `set ${instead} instead` });
+          }
+        }
+      })
+      .optional(),
+    remoteJwkSet: z
+      .strictObject(
+        {
+          cooldownDuration: nonNegative.optional(),
+          cacheMaxAge: nonNegative.optional(),
+          timeoutDuration: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
+          headers: z.record(z.string(), z.string()).optional(),
+        },
+        { error: objectError },
+      )
+      .optional(),
+  },
+  { error: objectError },
+);
+
+export const introspectionOptionsSchema = z.strictObject(
+  {
+    ...commonOptions,
+    clientId: z
+      .string({ error: 'is required (a confidential client of the authorization server)' })
+      .min(1, 'must not be empty'),
+    clientSecret: z.string({ error: 'is required' }).min(1, 'must not be empty'),
+    authMethod: z
+      .enum(['client_secret_basic', 'client_secret_post'], {
+        error: "must be 'client_secret_basic' or 'client_secret_post'",
+      })
+      .optional(),
+    endpoint: httpsUrl.optional(),
+    issuer: z.string({ error: 'must be a string' }).optional(),
+    cacheTtl: nonNegative.optional(),
+    cacheMaxEntries: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(0, 'must not be negative')
+      .optional(),
+    timeoutDuration: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
+  },
+  { error: objectError },
+);
+
+export const toolScopesSchema = z.record(z.string(), scopeList.min(1, 'must not be empty'), {
+  error: 'must be an object mapping tool names to scope arrays',
+});
+
+export const toolScopesOptionsSchema = z.strictObject(
+  { resource: commonOptions.resource, showErrorDetails: commonOptions.showErrorDetails },
+  { error: objectError },
+);

@@ -1,0 +1,123 @@
+/**
+ * Opaque access tokens, verified by asking the authorization server (RFC 7662 token
+ * introspection) as a confidential client. Active results are cached for a bounded time that
+ * never outlives the token; inactive ones are not cached, so no one can grow the cache with junk.
+ */
+import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
+import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../errors.js';
+import { TokenCache, tokenDigest } from './token-cache.js';
+
+export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+export interface IntrospectionConfig {
+  /** The introspection endpoint (resolved from metadata on first use when not configured). */
+  endpoint: () => Promise<string>;
+  clientId: string;
+  clientSecret: string;
+  authMethod: IntrospectionAuthMethod;
+  /** Seconds an active result is reused (never past the token's `exp`); 0 disables the cache. */
+  cacheTtl: number;
+  cacheMaxEntries: number;
+  timeoutMs: number;
+  /** Seconds of leeway for `exp` and `nbf`. */
+  clockTolerance: number;
+}
+
+/** Resolves to the introspection response of an active token (its "claims"). */
+export type Introspector = (token: string) => Promise<Record<string, unknown>>;
+
+export function createIntrospector(config: IntrospectionConfig): Introspector {
+  const cache = new TokenCache<Record<string, unknown>>(config.cacheMaxEntries);
+  const inFlight = new Map<string, Promise<Record<string, unknown>>>();
+  const credentials = clientCredentials(config);
+
+  async function introspect(token: string): Promise<Record<string, unknown>> {
+    const endpoint = await config.endpoint();
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token', ...credentials.form });
+    let response: unknown;
+    try {
+      response = await fetchJson(endpoint, { timeoutMs: config.timeoutMs, form, headers: credentials.headers });
+    } catch (cause) {
+      // A 4xx means our request or credentials are wrong: retrying will not help, so not a 503.
+      const clientError =
+        cause instanceof FetchJsonError && cause.status !== undefined && cause.status >= 400 && cause.status < 500;
+      throw new MCPAuthAuthServerError(
+        clientError ? 'introspection_failed' : 'introspection_unavailable',
+        `Token introspection at ${endpoint} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause, retryAfter: 1 },
+      );
+    }
+    if (
+      typeof response !== 'object' ||
+      response === null ||
+      typeof (response as { active?: unknown }).active !== 'boolean'
+    ) {
+      throw new MCPAuthAuthServerError('introspection_failed', `${endpoint} did not return an RFC 7662 response`);
+    }
+    return response as Record<string, unknown>;
+  }
+
+  return async function verifyByIntrospection(token: string): Promise<Record<string, unknown>> {
+    const key = tokenDigest(token);
+    let response = cache.get(key);
+    if (!response) {
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = introspect(token);
+        inFlight.set(key, pending);
+        // Settled either way: the rejection is handled by the callers below.
+        pending.then(
+          () => inFlight.delete(key),
+          () => inFlight.delete(key),
+        );
+      }
+      response = await pending;
+      if (response.active === true) cacheActive(cache, key, response, config.cacheTtl);
+    }
+    if (response.active !== true)
+      throw new MCPAuthTokenVerificationError('The token is not active', { code: 'invalid_token' });
+    checkTimes(response, config.clockTolerance);
+    return response;
+  };
+}
+
+function cacheActive(
+  cache: TokenCache<Record<string, unknown>>,
+  key: string,
+  response: Record<string, unknown>,
+  ttl: number,
+) {
+  const now = Date.now();
+  const exp = typeof response.exp === 'number' ? response.exp * 1000 : Number.POSITIVE_INFINITY;
+  cache.set(key, response, Math.min(now + ttl * 1000, exp), now);
+}
+
+/** `active: true` with an `exp` in the past is still expired; `nbf` in the future is not yet valid. */
+function checkTimes(response: Record<string, unknown>, tolerance: number): void {
+  const now = Date.now() / 1000;
+  const { exp, nbf } = response;
+  if (exp !== undefined && !(typeof exp === 'number' && Number.isFinite(exp))) {
+    throw new MCPAuthTokenVerificationError('The introspection response has an invalid exp', {
+      code: 'invalid_claims',
+    });
+  }
+  if (typeof exp === 'number' && exp + tolerance <= now) {
+    throw new MCPAuthTokenVerificationError('The token has expired', { code: 'token_expired' });
+  }
+  if (typeof nbf === 'number' && nbf - tolerance > now) {
+    throw new MCPAuthTokenVerificationError('The token is not yet valid', { code: 'token_not_yet_valid' });
+  }
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function clientCredentials(config: IntrospectionConfig): {
+  headers: Record<string, string>;
+  form: Record<string, string>;
+} {
+  if (config.authMethod === 'client_secret_post') {
+    return { headers: {}, form: { client_id: config.clientId, client_secret: config.clientSecret } };
+  }
+  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  const basic = Buffer.from(`${encode(config.clientId)}:${encode(config.clientSecret)}`).toString('base64');
+  return { headers: { authorization: `Basic ${basic}` }, form: {} };
+}

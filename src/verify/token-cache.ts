@@ -1,0 +1,50 @@
+/**
+ * A bounded cache of verification results, keyed by a digest of the token (so memory per entry
+ * does not grow with token size, and tokens are not kept as keys). Entries end at their own
+ * expiry; when full, the oldest entry goes first.
+ */
+import { createHash } from 'node:crypto';
+
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export class TokenCache<V> {
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string, now = Date.now()): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  /** Keeps `value` until `expiresAt` (ms since the epoch); nothing is stored for a time already past. */
+  set(key: string, value: V, expiresAt: number, now = Date.now()): void {
+    if (expiresAt <= now || this.maxEntries <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt });
+    if (this.entries.size > this.maxEntries) {
+      // Map iteration is insertion order: the first key is the oldest.
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
