@@ -40,5 +40,9 @@ export {
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
 export type { ToolScopes } from './mcp/tool-scopes.js';
 export { MCPAuth } from './mcp-auth.js';
+export type { ClaimCheck } from './verify/access-token.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
+export type { IntrospectionAuthMethod } from './verify/introspection.js';
 export type { RemoteJwkSetOptions } from './verify/jwks.js';
+export type { JwsAlgorithm } from './verify/keys.js';
+export { type StaticTokenEntry, type StaticTokensOptions, staticTokens } from './verify/static-tokens.js';

@@ -16,6 +16,17 @@ export interface TestIssuerOptions {
   path?: string;
   /** Port to listen on; default an ephemeral one. */
   port?: number;
+  /** `aud` of minted tokens unless the builder sets one (usually your MCP server's resource URL). */
+  audience?: string;
+}
+
+/** Shorthand for the builder, for the ready-made bad tokens. */
+export interface TokenOptions {
+  subject?: string;
+  clientId?: string;
+  scopes?: string[];
+  audience?: string | string[];
+  claims?: Record<string, unknown>;
 }
 
 /** How an endpoint answers: normally, or one of the ways servers fail. */
@@ -104,8 +115,30 @@ export class TestIssuer {
   }
 
   /** A builder for an access token from this issuer. */
-  token(): TokenBuilder {
-    return new TokenBuilder(this);
+  token(options: TokenOptions = {}): TokenBuilder {
+    const builder = new TokenBuilder(this);
+    const audience = options.audience ?? this.options.audience;
+    if (audience !== undefined) builder.audience(audience);
+    if (options.subject !== undefined) builder.subject(options.subject);
+    if (options.clientId !== undefined) builder.clientId(options.clientId);
+    if (options.scopes !== undefined) builder.scopes(...options.scopes);
+    for (const [name, value] of Object.entries(options.claims ?? {})) builder.claim(name, value);
+    return builder;
+  }
+
+  /** A valid token from this issuer for an audience no resource uses. */
+  wrongAudienceToken(options: TokenOptions = {}): Promise<string> {
+    return this.token({ ...options, audience: 'https://wrong-audience.invalid/mcp' }).sign();
+  }
+
+  /** A token that names this issuer and its current `kid` but is signed with another key. */
+  async badlySignedToken(options: TokenOptions = {}): Promise<string> {
+    const impostor = await createSigningKey((this.keys.at(-1) as SigningKey).alg);
+    const [header, payload] = (await this.token(options).sign()).split('.');
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: impostor.alg, kid: this.currentKid, typ: 'at+jwt' })
+      .sign(impostor.privateKey);
+    return `${header}.${payload}.${forged.split('.')[2]}`;
   }
 
   /** Signs exactly `payload` (no defaults) with the current key; `header` adds header parameters. */

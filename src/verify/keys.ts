@@ -103,6 +103,10 @@ export function algorithmsForKey(key: KeyObject): JwsAlgorithm[] {
 
 /** Why a string is not a usable PEM public key, or undefined when it is. */
 export function publicKeyProblem(pem: string): string | undefined {
+  // createPublicKey would happily derive a public key from a private one: refuse the private key.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    return 'must be a public key: a private key does not belong in a resource server';
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

@@ -153,7 +153,11 @@ describe('bearerAuth(options) validation', () => {
       { algorithms: ['HS256'] },
       /^bearerAuth options\.algorithms: HS256 needs an authorization server configured with `secret`$/,
     ],
-    ['alg none', { algorithms: ['none'] }, /^bearerAuth options\.algorithms\[0\]: must be JWS algorithms .*'none' is never accepted$/],
+    [
+      'alg none',
+      { algorithms: ['none'] },
+      /^bearerAuth options\.algorithms\[0\]: must be JWS algorithms .*'none' is never accepted$/,
+    ],
     ['a negative clock tolerance', { clockTolerance: -1 }, /^bearerAuth options\.clockTolerance: must not be negative/],
     ['an empty audience', { audience: [] }, /^bearerAuth options\.audience: must not be empty/],
     [
@@ -197,7 +201,9 @@ describe('bearerAuth(options) validation', () => {
         auth.bearerAuth(() => ({ token: '', clientId: '', scopes: [] }), { algorithms: ['RS256'] } as never),
       ).message,
     ).toMatch(/Unrecognized key: "algorithms"/);
-    expect(configError(() => auth.bearerAuth('jwe' as never)).message).toMatch(/'jwt', 'introspection' or a verify function/);
+    expect(configError(() => auth.bearerAuth('jwe' as never)).message).toMatch(
+      /'jwt', 'introspection' or a verify function/,
+    );
   });
 });
 

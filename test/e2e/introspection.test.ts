@@ -1,0 +1,206 @@
+/**
+ * Opaque access tokens from a real authorization server (oidc-provider), checked by RFC 7662
+ * introspection: the official MCP SDK client gets the token, bearerAuth('introspection') asks.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevAuthServer, startDevAuthServer } from '../../examples/dev-auth-server/auth-server.js';
+import { connectWithOAuth, HeadlessOAuthClientProvider } from '../../examples/dev-auth-server/headless-client.js';
+import { handleMcpRequest } from '../../examples/whoami/app.js';
+import { type BearerAuthIntrospectionOptions, MCPAuth } from '../../src/index.js';
+import { close } from '../helpers/http.js';
+
+let auth: DevAuthServer;
+let server: Server;
+let origin: string;
+let resource: string;
+let token: string;
+const introspections: string[] = [];
+const POST_CLIENT = { clientId: 'rs-post', clientSecret: 'a-secret-for-client-secret-post' };
+
+/** Mounts a protected whoami server at /<path>/mcp with the given introspection options. */
+let routes: express.Router;
+function route(path: string, options: Partial<BearerAuthIntrospectionOptions>) {
+  const mcpAuth = new MCPAuth({
+    protectedResources: {
+      metadata: {
+        resource,
+        authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }],
+        scopesSupported: ['notes:read', 'notes:write'],
+      },
+    },
+  });
+  routes.use(
+    `/${path}`,
+    mcpAuth.bearerAuth('introspection', { ...auth.introspectionClient, requiredScopes: ['notes:read'], ...options }),
+    (req, res) =>
+      res.json({
+        subject: req.auth?.subject,
+        clientId: req.auth?.clientId,
+        scopes: req.auth?.scopes,
+        issuer: req.auth?.issuer,
+      }),
+  );
+  return `${origin}/${path}`;
+}
+
+beforeAll(async () => {
+  server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  resource = `${origin}/mcp`;
+  auth = await startDevAuthServer({
+    resources: {
+      [resource]: { scopes: ['notes:read', 'notes:write'], accessTokenFormat: 'opaque' },
+      [`${origin}/other`]: { scopes: ['notes:read'], accessTokenFormat: 'opaque' },
+    },
+    clients: [
+      {
+        client_id: POST_CLIENT.clientId,
+        client_secret: POST_CLIENT.clientSecret,
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
+  });
+  const mcpAuth = new MCPAuth({
+    protectedResources: {
+      metadata: {
+        resource,
+        authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }],
+        scopesSupported: ['notes:read', 'notes:write'],
+      },
+    },
+  });
+  const app = express();
+  app.use(mcpAuth.protectedResourceMetadataRouter());
+  app.use('/mcp', mcpAuth.bearerAuth('introspection', { ...auth.introspectionClient, requiredScopes: ['notes:read'] }));
+  app.post('/mcp', express.json(), handleMcpRequest);
+  // A counting pass-through to the real introspection endpoint, to see what reaches the network.
+  app.post('/count-introspection', express.raw({ type: '*/*' }), async (req, res) => {
+    introspections.push(String(req.body));
+    const upstream = await fetch(auth.introspectionEndpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': String(req.headers['content-type']),
+        authorization: String(req.headers.authorization ?? ''),
+      },
+      body: req.body,
+    });
+    res
+      .status(upstream.status)
+      .type('application/json')
+      .send(await upstream.text());
+  });
+  routes = express.Router();
+  app.use(routes);
+  server.on('request', app);
+});
+
+afterAll(async () => {
+  await close(server);
+  await auth.close();
+});
+
+const get = (url: string, t = token) => fetch(url, { headers: { authorization: `Bearer ${t}` } });
+
+describe("bearerAuth('introspection') against oidc-provider", () => {
+  it('the SDK client authorizes with an opaque token and whoami sees the introspected caller', async () => {
+    const provider = new HeadlessOAuthClientProvider();
+    const client = await connectWithOAuth(new URL(resource), provider);
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    await client.close();
+    token = provider.tokens()?.access_token ?? '';
+    expect(token.split('.')).toHaveLength(1); // opaque, not a JWT
+    expect(result.structuredContent).toMatchObject({
+      authenticated: true,
+      subject: 'demo-user',
+      clientId: provider.clientInformation()?.client_id,
+      scopes: ['notes:read'],
+      issuer: auth.issuer,
+      audience: [resource],
+      resource,
+    });
+  });
+
+  it('caches active results: five calls, one introspection; cacheTtl 0 asks every time', async () => {
+    const cached = route('cached', { endpoint: `${origin}/count-introspection` });
+    const uncached = route('uncached', { endpoint: `${origin}/count-introspection`, cacheTtl: 0 });
+    introspections.length = 0;
+    for (let i = 0; i < 5; i++) expect((await get(cached)).status).toBe(200);
+    expect(introspections).toHaveLength(1);
+    expect(introspections[0]).toContain('token_type_hint=access_token');
+    for (let i = 0; i < 5; i++) expect((await get(uncached)).status).toBe(200);
+    expect(introspections).toHaveLength(6);
+  });
+
+  it('concurrent requests for one token share one introspection', async () => {
+    const shared = route('shared', { endpoint: `${origin}/count-introspection` });
+    introspections.length = 0;
+    const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await get(shared)).status));
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(introspections).toHaveLength(1);
+  });
+
+  it('client_secret_post authenticates in the body', async () => {
+    const post = route('post', {
+      ...POST_CLIENT,
+      authMethod: 'client_secret_post',
+      endpoint: `${origin}/count-introspection`,
+    });
+    introspections.length = 0;
+    expect((await get(post)).status).toBe(200);
+    expect(introspections[0]).toContain(`client_id=${POST_CLIENT.clientId}`);
+  });
+
+  it('an unknown token is active: false -> 401 invalid_token', async () => {
+    const res = await get(resource, 'not-a-token-this-server-issued');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(
+      /^Bearer error="invalid_token", .*error_description="The token is not active"$/,
+    );
+  });
+
+  it('a revoked token stops working (with the cache off)', async () => {
+    const provider = new HeadlessOAuthClientProvider();
+    const client = await connectWithOAuth(new URL(resource), provider);
+    await client.close();
+    const revocable = provider.tokens()?.access_token ?? '';
+    const live = route('live', { cacheTtl: 0 });
+    expect((await get(live, revocable)).status).toBe(200);
+    const revoked = await fetch(`${auth.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: revocable, client_id: provider.clientInformation()?.client_id ?? '' }),
+    });
+    expect(revoked.status).toBe(200);
+    expect((await get(live, revocable)).status).toBe(401);
+  });
+
+  it('a token for another resource is refused (audience)', async () => {
+    const provider = new HeadlessOAuthClientProvider({ validateResourceURL: async () => new URL(`${origin}/other`) });
+    await connectWithOAuth(new URL(resource), provider).then(
+      (c) => c.close(),
+      () => {},
+    );
+    const other = provider.tokens()?.access_token ?? '';
+    expect(other).not.toBe('');
+    const res = await get(route('aud', {}), other);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('audience mismatch');
+  });
+
+  it('wrong client credentials are a server error; an endpoint that is down is 503', async () => {
+    const wrong = await get(route('wrong-secret', { clientSecret: 'nope' }));
+    expect(wrong.status).toBe(500);
+    expect(await wrong.json()).toMatchObject({ error: 'server_error' });
+    const down = await get(route('down', { endpoint: 'http://127.0.0.1:9/introspect' }));
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(down.headers.get('www-authenticate')).toBeNull();
+  });
+});
