@@ -69,6 +69,6 @@ describe('mcp-bearer-auth/testing', () => {
     }
     const jwks = (await (await fetch(issuer.jwksUri)).json()) as { keys: Record<string, unknown>[] };
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
-    expect(jwks.keys[0].d).toBeUndefined();
+    expect(jwks.keys[0]?.d).toBeUndefined();
   });
 });
