@@ -39,6 +39,7 @@ interface ProtectedResource {
 }
 
 const DEFAULT_CLOCK_TOLERANCE = 60;
+const DEFAULT_TOKEN_CACHE_ENTRIES = 10_000;
 const DEFAULT_INTROSPECTION_CACHE_TTL = 60;
 const DEFAULT_INTROSPECTION_CACHE_ENTRIES = 10_000;
 const DEFAULT_INTROSPECTION_TIMEOUT_MS = 5_000;
@@ -164,7 +165,13 @@ export class MCPAuth {
     }
     return {
       kind: 'jwt',
-      verify: createJwtVerifier({ issuers, clockTolerance, strict: opts.strict, jwtVerify: opts.jwtVerify }),
+      verify: createJwtVerifier({
+        issuers,
+        clockTolerance,
+        strict: opts.strict,
+        jwtVerify: opts.jwtVerify,
+        cacheMaxEntries: opts.cache === false ? 0 : (opts.cache?.maxEntries ?? DEFAULT_TOKEN_CACHE_ENTRIES),
+      }),
     };
   }
 

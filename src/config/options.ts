@@ -39,6 +39,11 @@ export interface BearerAuthJwtOptions extends BearerAuthOptions {
   jwtVerify?: JWTVerifyOptions;
   /** JWKS caching, with jose's option names. */
   remoteJwkSet?: RemoteJwkSetOptions;
+  /**
+   * Verified-token cache: a token seen again skips the signature check (exp, nbf, scopes and
+   * every policy are still checked each time). Default `{ maxEntries: 10000 }`; `false` turns it off.
+   */
+  cache?: { maxEntries?: number } | false;
 }
 
 export interface BearerAuthIntrospectionOptions extends BearerAuthOptions {
@@ -116,6 +121,24 @@ export const jwtOptionsSchema = z.strictObject(
           }
         }
       })
+      .optional(),
+    cache: z
+      .union(
+        [
+          z.literal(false),
+          z.strictObject(
+            {
+              maxEntries: z
+                .number({ error: 'must be a number' })
+                .int('must be an integer')
+                .min(0, 'must not be negative')
+                .optional(),
+            },
+            { error: objectError },
+          ),
+        ],
+        { error: 'must be false or { maxEntries }' },
+      )
       .optional(),
     remoteJwkSet: z
       .strictObject(

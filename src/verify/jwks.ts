@@ -45,6 +45,13 @@ export class RemoteJwks implements KeySet {
     this.timeout = options.timeoutDuration ?? 5_000;
   }
 
+  /** Bumped by every successful fetch: results verified with older keys are re-verified. */
+  version = 0;
+
+  isStale(now: number): boolean {
+    return !this.keys || now - this.keys.fetchedAt > this.maxAge;
+  }
+
   /** Keys to verify with now: fetched if never had, refreshed if older than cacheMaxAge. */
   async current(): Promise<KeyGetter> {
     const keys = this.keys;
@@ -96,6 +103,7 @@ export class RemoteJwks implements KeySet {
     const pending = this.fetchKeys().then(
       (getKey) => {
         this.keys = { getKey, fetchedAt: Date.now() };
+        this.version++;
         this.lastAttempt = { at: Date.now(), ok: true };
         return true;
       },

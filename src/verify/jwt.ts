@@ -14,6 +14,7 @@ import {
 } from 'jose';
 import { MCPAuthTokenVerificationError, type TokenVerificationErrorCode } from '../errors.js';
 import type { KeyGetter, KeySet } from './keys.js';
+import { TokenCache } from './token-cache.js';
 
 /** 9999-12-31T23:59:59Z: later dates are not dates, they are attacks on arithmetic. */
 const MAX_NUMERIC_DATE = 253402300799;
@@ -30,6 +31,8 @@ export interface TrustedIssuer {
 
 export interface JwtVerifierConfig {
   issuers: ReadonlyMap<string, TrustedIssuer>;
+  /** Verified tokens kept (0: none). */
+  cacheMaxEntries: number;
   /** Seconds. */
   clockTolerance: number;
   /** RFC 9068 profile: `typ` at+jwt and sub, client_id, iat, jti present. */
@@ -65,7 +68,34 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
     ]),
   );
 
+  const cache = new TokenCache<CachedToken>(config.cacheMaxEntries);
+  const toleranceMs = config.clockTolerance * 1000;
+
   return async function verifyJwt(token: string): Promise<JWTPayload> {
+    // Fast path: a token verified before, still within exp/nbf, with keys that have not changed.
+    const now = Date.now();
+    const hit = cache.get(token, now);
+    if (hit && hit.notBefore <= now && hit.keySet.version === hit.version && !hit.keySet.isStale(now))
+      return hit.payload;
+    const verified = await verifyJwtSignature(token);
+    const { exp, nbf } = verified.payload;
+    if (token.length <= MAX_CACHED_TOKEN_LENGTH && typeof exp === 'number') {
+      cache.set(
+        token,
+        {
+          payload: deepFreeze(verified.payload),
+          notBefore: typeof nbf === 'number' ? nbf * 1000 - toleranceMs : 0,
+          keySet: verified.keySet,
+          version: verified.version,
+        },
+        exp * 1000 + toleranceMs,
+        now,
+      );
+    }
+    return verified.payload;
+  };
+
+  async function verifyJwtSignature(token: string): Promise<{ payload: JWTPayload; keySet: KeySet; version: number }> {
     const dots = countDots(token);
     if (dots === 4) throw invalid('Encrypted (JWE) access tokens are not accepted');
     if (dots !== 2) throw invalid('The access token is not a JWT');
@@ -87,8 +117,11 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
     const jwks = await issuer.keySet();
     const options = issuer.options;
     let payload: JWTPayload;
+    let getKey = await jwks.current();
+    // The keys this result is verified with: a later key change makes a cached copy stale.
+    let version = jwks.version;
     try {
-      payload = await verifyWithKeys(token, await jwks.current(), options);
+      payload = await verifyWithKeys(token, getKey, options);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw mapJoseError(error);
       // A key we have not seen: the authorization server may have rotated. One refresh per cooldown.
@@ -98,7 +131,9 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
       }
       if (outcome === 'cooldown') throw mapJoseError(error);
       try {
-        payload = await verifyWithKeys(token, await jwks.current(), options);
+        getKey = await jwks.current();
+        version = jwks.version;
+        payload = await verifyWithKeys(token, getKey, options);
       } catch (retryError) {
         throw mapJoseError(retryError);
       }
@@ -109,8 +144,28 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
         throw invalid(`The token's ${claim} claim is not a valid date`, 'invalid_claims');
       }
     }
-    return payload;
-  };
+    return { payload, keySet: jwks, version };
+  }
+}
+
+interface CachedToken {
+  payload: JWTPayload;
+  /** ms since the epoch (nbf less the tolerance). */
+  notBefore: number;
+  keySet: KeySet;
+  version: number;
+}
+
+/** Larger tokens are verified every time rather than held in memory. */
+const MAX_CACHED_TOKEN_LENGTH = 8192;
+
+/** Cached payloads are shared by every request with that token: nobody may change them. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /** Several keys can match a token without `kid`: try each (a JWK Set holds a handful). */

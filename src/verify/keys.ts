@@ -19,6 +19,10 @@ export interface KeySet {
   refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | 'failed'>;
   /** The 503 error for when keys cannot be had. */
   unavailable(message: string): MCPAuthAuthServerError;
+  /** Changes whenever the keys change: results verified with older keys are not reused. */
+  readonly version: number;
+  /** True when `current()` would refresh first (a cached result must then take the slow path). */
+  isStale(now: number): boolean;
 }
 
 export const ASYMMETRIC_ALGORITHMS = [
@@ -61,6 +65,12 @@ export class ConfiguredKeySet implements KeySet {
 
   unavailable(): never {
     throw new Error('configured keys are always available');
+  }
+
+  readonly version = 0;
+
+  isStale(): boolean {
+    return false;
   }
 
   static fromJwks(jwks: { keys: Record<string, unknown>[] }): ConfiguredKeySet {
