@@ -130,7 +130,10 @@ export class MCPAuth {
       clockTolerance,
     });
     const responder = errorResponder(resource, opts.showErrorDetails);
-    return createBearerAuthMiddleware(new BearerAuthHandler(verifier, responder, requiredScopes));
+    return createBearerAuthMiddleware(
+      new BearerAuthHandler(verifier, responder, requiredScopes),
+      opts.authContext ?? false,
+    );
   }
 
   private jwtSource(resource: ProtectedResource, opts: BearerAuthJwtOptions, clockTolerance: number): TokenSource {
@@ -165,7 +168,7 @@ export class MCPAuth {
     }
     return {
       kind: 'jwt',
-      verify: createJwtVerifier({
+      verifier: createJwtVerifier({
         issuers,
         clockTolerance,
         strict: opts.strict,
@@ -282,7 +285,7 @@ function introspectionSource(
   return {
     kind: 'introspection',
     issuer: server?.issuer,
-    verify: createIntrospector({
+    verifier: createIntrospector({
       endpoint,
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,

@@ -64,7 +64,8 @@ export function createTodoApp(options: TodoAppOptions): express.Express {
   const app = express();
   app.use(mcpAuth.protectedResourceMetadataRouter());
   // Per route: nothing at /mcp without todo:read.
-  app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['todo:read'] }));
+  // authContext: the todo store finds the caller with getAuthInfo().
+  app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['todo:read'], authContext: true }));
   app.post(
     '/mcp',
     express.json(),

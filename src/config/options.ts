@@ -28,6 +28,8 @@ export interface BearerAuthOptions {
   showErrorDetails?: boolean;
   /** Seconds of leeway for `exp`, `nbf`, `iat` (and a custom verifier's `expiresAt`). Default 60. */
   clockTolerance?: number;
+  /** Make `getAuthInfo()` answer inside this route's requests (AsyncLocalStorage). Default false. */
+  authContext?: boolean;
 }
 
 export interface BearerAuthJwtOptions extends BearerAuthOptions {
@@ -94,6 +96,7 @@ const commonOptions = {
   maxTokenAge: z.number({ error: 'must be a number' }).positive('must be positive').finite('must be finite').optional(),
   showErrorDetails: z.boolean({ error: 'must be a boolean' }).optional(),
   clockTolerance: nonNegative.optional(),
+  authContext: z.boolean({ error: 'must be a boolean' }).optional(),
 };
 
 export const customOptionsSchema = z.strictObject(commonOptions, { error: objectError });

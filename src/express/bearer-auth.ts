@@ -1,7 +1,7 @@
 /** The Express adapter: header in, `req.auth` or an error response out. */
 import type { Request, RequestHandler, Response } from 'express';
-import { runWithAuthInfo } from '../auth-context.js';
-import type { BearerAuthHandler } from '../http/bearer-auth.js';
+import { enableAuthContext, runWithAuthInfo } from '../auth-context.js';
+import type { BearerAuthHandler, BearerAuthOutcome } from '../http/bearer-auth.js';
 import type { ErrorResponse } from '../http/responses.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 
@@ -15,25 +15,23 @@ declare module 'express-serve-static-core' {
 /** A request that passed `bearerAuth`: `req.auth` is set. */
 export type AuthenticatedRequest = Request & { auth: AuthInfo };
 
-export function createBearerAuthMiddleware(handler: BearerAuthHandler): RequestHandler {
+export function createBearerAuthMiddleware(handler: BearerAuthHandler, authContext: boolean): RequestHandler {
+  if (authContext) enableAuthContext();
   return (req, res, next) => {
-    let passed = false;
-    handler
-      .authenticate(authorizationHeaders(req), req.originalUrl ?? req.url)
-      .then((outcome) => {
-        if (outcome.ok) {
-          req.auth = outcome.auth;
-          passed = true;
-          // The rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
-          runWithAuthInfo(outcome.auth, next);
-          return;
-        }
-        sendErrorResponse(res, outcome.response);
-      })
-      .catch((error: unknown) => {
-        // next() must run once: after it has, a throw belongs to whoever threw it.
-        if (!passed) next(error);
-      });
+    const respond = (outcome: BearerAuthOutcome) => {
+      if (!outcome.ok) return sendErrorResponse(res, outcome.response);
+      req.auth = outcome.auth;
+      // With authContext, the rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
+      if (authContext) runWithAuthInfo(outcome.auth, next);
+      else next();
+    };
+    const outcome = handler.authenticate(authorizationHeaders(req), req.originalUrl ?? req.url);
+    if (!(outcome instanceof Promise)) return respond(outcome);
+    // next() runs once, inside respond: what it throws later belongs to whoever threw it, and
+    // Express's own next does not throw. Nothing here can reject unhandled.
+    outcome.then(respond).catch((error: unknown) => {
+      if (!res.headersSent && req.auth === undefined) next(error);
+    });
   };
 }
 

@@ -2,6 +2,8 @@
 
 /** `b64token` of RFC 6750 §2.1. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** The well-formed case in one pass: `Bearer` (any case), spaces, one b64token. */
+const WELL_FORMED = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)$/;
 
 export type TokenExtraction =
   | { kind: 'token'; token: string }
@@ -26,6 +28,9 @@ export function extractBearerToken(authorization: readonly string[] | undefined,
   if (authorization.length > 1) {
     return { kind: 'malformed', description: 'Send exactly one Authorization header' };
   }
+  const well = WELL_FORMED.exec(authorization[0] as string);
+  if (well) return { kind: 'token', token: well[1] as string };
+  // Everything else, slowly, to say exactly what is wrong.
   const value = (authorization[0] as string).trim();
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);

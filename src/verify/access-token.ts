@@ -5,8 +5,7 @@
 import { audienceKey } from '../config/url.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError } from '../errors.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
-import type { Introspector } from './introspection.js';
-import type { JwtVerifier } from './jwt.js';
+import type { ClaimsVerifier } from './jwt.js';
 
 /** A claim policy: true passes; false or a string (the reason) refuses. */
 export type ClaimCheck = (claims: Record<string, unknown>) => boolean | string | Promise<boolean | string>;
@@ -46,12 +45,23 @@ export class InsufficientScopeError extends MCPAuthBearerAuthError {
 }
 
 export type TokenSource =
-  | { kind: 'jwt'; verify: JwtVerifier }
-  | { kind: 'introspection'; verify: Introspector; issuer: string | undefined }
+  | { kind: 'jwt'; verifier: ClaimsVerifier }
+  | { kind: 'introspection'; verifier: ClaimsVerifier; issuer: string | undefined }
   | { kind: 'custom'; verify: VerifyAccessTokenFunction };
+
+interface Judged {
+  /** Everything but `token` and `resource`, which each request gets afresh. */
+  auth: AuthInfo;
+  /** Issuer or audience refused: 401. */
+  tokenError?: unknown;
+  /** Scopes missing: 403 (after the token-age check). */
+  scopeError?: unknown;
+}
 
 export class AccessTokenVerifier {
   private readonly audienceKeys: ReadonlySet<string>;
+  /** As configured: most tokens carry the audience exactly so, and skip normalizing. */
+  private readonly audiencesAsWritten: ReadonlySet<string>;
   private readonly resourceUrl: URL;
 
   constructor(
@@ -59,35 +69,78 @@ export class AccessTokenVerifier {
     private readonly policy: AccessTokenPolicy,
   ) {
     this.audienceKeys = new Set(policy.audiences.map(audienceKey));
+    this.audiencesAsWritten = new Set(policy.audiences);
     this.resourceUrl = new URL(policy.resource);
   }
 
   /** Resolves to the caller's AuthInfo, or rejects with the error the response is built from. */
   async verify(token: string): Promise<AuthInfo> {
-    const auth = await this.authInfo(token);
-    this.checkIssuer(auth);
-    this.checkAudience(auth);
-    this.checkTokenAge(auth);
-    this.checkScopes(auth);
+    if (this.source.kind === 'custom') {
+      const auth = this.normalizeCustom(token, await this.source.verify(token));
+      this.checkIssuer(auth);
+      this.checkAudience(auth);
+      this.checkTokenAge(auth);
+      this.checkScopes(auth);
+      if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
+      return auth;
+    }
+    const auth = this.accept(token, await this.source.verifier.verify(token));
     if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
     return auth;
   }
 
-  private async authInfo(token: string): Promise<AuthInfo> {
-    const resource = new URL(this.resourceUrl);
-    switch (this.source.kind) {
-      case 'jwt':
-        return authInfoFromClaims(token, await this.source.verify(token), resource, this.policy.scopeClaim);
-      case 'introspection': {
-        const auth = authInfoFromClaims(token, await this.source.verify(token), resource, this.policy.scopeClaim);
-        // An introspection response without `iss` speaks for the server that answered it.
-        auth.issuer ??= this.source.issuer;
-        return auth;
-      }
-      case 'custom':
-        return this.normalizeCustom(token, await this.source.verify(token));
-    }
+  /**
+   * The hot path, without a promise: a token the source has verified before and cached.
+   * Undefined when that is not the case (or a claimCheck must run): use `verify`. Throws the
+   * same errors `verify` rejects with.
+   */
+  verifyCached(token: string): AuthInfo | undefined {
+    if (this.source.kind === 'custom' || this.policy.claimCheck) return undefined;
+    const claims = this.source.verifier.cached(token);
+    return claims ? this.accept(token, claims) : undefined;
   }
+
+  /** Verified claims -> this request's AuthInfo, or the error for them. */
+  private accept(token: string, claims: Record<string, unknown>): AuthInfo {
+    const judged = this.judge(token, claims);
+    if (judged.tokenError) throw judged.tokenError;
+    const auth: AuthInfo = { ...judged.auth, token, resource: new URL(this.policy.resource) };
+    this.checkTokenAge(auth);
+    if (judged.scopeError) throw judged.scopeError;
+    return auth;
+  }
+
+  /**
+   * What this route makes of a set of verified claims, once per claims object: the token caches
+   * hand back the same frozen object for a token seen again, so a hit costs one WeakMap lookup.
+   * Issuer, audience and scopes do not change with time; token age and claimCheck are judged on
+   * every request.
+   */
+  private judge(token: string, claims: Record<string, unknown>): Judged {
+    const known = this.judged.get(claims);
+    if (known) return known;
+    const auth = authInfoFromClaims(token, claims, this.resourceUrl, this.policy.scopeClaim);
+    // An introspection response without `iss` speaks for the server that answered it.
+    if (this.source.kind === 'introspection') auth.issuer ??= this.source.issuer;
+    Object.freeze(auth.scopes);
+    Object.freeze(auth.audience);
+    const judged: Judged = { auth };
+    try {
+      this.checkIssuer(auth);
+      this.checkAudience(auth);
+    } catch (error) {
+      judged.tokenError = error;
+    }
+    try {
+      this.checkScopes(auth);
+    } catch (error) {
+      judged.scopeError = error;
+    }
+    this.judged.set(claims, judged);
+    return judged;
+  }
+
+  private readonly judged = new WeakMap<object, Judged>();
 
   /** A custom verifier's result is user code: check its shape and fill what it left out. */
   private normalizeCustom(token: string, result: unknown): AuthInfo {
@@ -133,7 +186,7 @@ export class AccessTokenVerifier {
   private checkAudience(auth: AuthInfo): void {
     if (this.source.kind === 'custom' && auth.audience === undefined) return;
     const audience = auth.audience ?? [];
-    if (!audience.some((a) => this.audienceKeys.has(audienceKey(a)))) {
+    if (!audience.some((a) => this.audiencesAsWritten.has(a) || this.audienceKeys.has(audienceKey(a)))) {
       throw new MCPAuthTokenVerificationError('The token is not meant for this resource (audience mismatch)', {
         code: 'audience_mismatch',
       });

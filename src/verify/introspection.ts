@@ -5,6 +5,7 @@
  */
 import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
 import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../errors.js';
+import type { ClaimsVerifier } from './jwt.js';
 import { TokenCache, tokenDigest } from './token-cache.js';
 
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -23,10 +24,7 @@ export interface IntrospectionConfig {
   clockTolerance: number;
 }
 
-/** Resolves to the introspection response of an active token (its "claims"). */
-export type Introspector = (token: string) => Promise<Record<string, unknown>>;
-
-export function createIntrospector(config: IntrospectionConfig): Introspector {
+export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier {
   const cache = new TokenCache<Record<string, unknown>>(config.cacheMaxEntries);
   const inFlight = new Map<string, Promise<Record<string, unknown>>>();
   const credentials = clientCredentials(config);
@@ -57,7 +55,14 @@ export function createIntrospector(config: IntrospectionConfig): Introspector {
     return response as Record<string, unknown>;
   }
 
-  return async function verifyByIntrospection(token: string): Promise<Record<string, unknown>> {
+  /** An active result still in the cache (and still within its exp/nbf). */
+  function cached(token: string): Record<string, unknown> | undefined {
+    const response = cache.get(tokenDigest(token));
+    if (response) checkTimes(response, config.clockTolerance);
+    return response;
+  }
+
+  async function verify(token: string): Promise<Record<string, unknown>> {
     const key = tokenDigest(token);
     let response = cache.get(key);
     if (!response) {
@@ -78,7 +83,9 @@ export function createIntrospector(config: IntrospectionConfig): Introspector {
       throw new MCPAuthTokenVerificationError('The token is not active', { code: 'invalid_token' });
     checkTimes(response, config.clockTolerance);
     return response;
-  };
+  }
+
+  return { verify, cached };
 }
 
 function cacheActive(

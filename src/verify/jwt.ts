@@ -41,9 +41,16 @@ export interface JwtVerifierConfig {
   jwtVerify?: JWTVerifyOptions;
 }
 
-export type JwtVerifier = (token: string) => Promise<JWTPayload>;
+/**
+ * Verifies tokens to claims. `cached` answers synchronously for a token verified before (and
+ * still fine by the clock and the keys), so the hot path needs no promise at all.
+ */
+export interface ClaimsVerifier {
+  verify(token: string): Promise<Record<string, unknown>>;
+  cached(token: string): Record<string, unknown> | undefined;
+}
 
-export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
+export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
   const requiredClaims = [
     ...new Set(['exp', ...(config.strict ? RFC9068_CLAIMS : []), ...(config.jwtVerify?.requiredClaims ?? [])]),
   ];
@@ -71,18 +78,34 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
   const cache = new TokenCache<CachedToken>(config.cacheMaxEntries);
   const toleranceMs = config.clockTolerance * 1000;
 
-  return async function verifyJwt(token: string): Promise<JWTPayload> {
-    // Fast path: a token verified before, still within exp/nbf, with keys that have not changed.
+  /** Keyed by the signature (shorter to hash than the token); the whole token must match too. */
+  const cacheKey = (token: string) => token.slice(token.lastIndexOf('.') + 1);
+
+  /** A token verified before, still within exp/nbf, with keys that have not changed since. */
+  function cached(token: string): JWTPayload | undefined {
     const now = Date.now();
-    const hit = cache.get(token, now);
-    if (hit && hit.notBefore <= now && hit.keySet.version === hit.version && !hit.keySet.isStale(now))
-      return hit.payload;
+    const hit = cache.get(cacheKey(token), now);
+    const fresh =
+      hit &&
+      hit.token === token &&
+      hit.notBefore <= now &&
+      hit.keySet.version === hit.version &&
+      !hit.keySet.isStale(now);
+    return fresh ? hit.payload : undefined;
+  }
+
+  async function verify(token: string): Promise<JWTPayload> {
+    const hit = cached(token);
+    if (hit) return hit;
+    const now = Date.now();
+    const key = cacheKey(token);
     const verified = await verifyJwtSignature(token);
     const { exp, nbf } = verified.payload;
     if (token.length <= MAX_CACHED_TOKEN_LENGTH && typeof exp === 'number') {
       cache.set(
-        token,
+        key,
         {
+          token,
           payload: deepFreeze(verified.payload),
           notBefore: typeof nbf === 'number' ? nbf * 1000 - toleranceMs : 0,
           keySet: verified.keySet,
@@ -93,7 +116,9 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
       );
     }
     return verified.payload;
-  };
+  }
+
+  return { verify, cached };
 
   async function verifyJwtSignature(token: string): Promise<{ payload: JWTPayload; keySet: KeySet; version: number }> {
     const dots = countDots(token);
@@ -149,6 +174,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): JwtVerifier {
 }
 
 interface CachedToken {
+  token: string;
   payload: JWTPayload;
   /** ms since the epoch (nbf less the tolerance). */
   notBefore: number;

@@ -29,7 +29,7 @@ describe.each(expressVersions)('requireToolScopes on %s', (_name, express) => {
       },
     });
     app = express();
-    app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['todo:read'] }));
+    app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['todo:read'], authContext: true }));
     app.post(
       '/mcp',
       express.json(),

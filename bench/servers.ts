@@ -1,0 +1,90 @@
+/**
+ * One benchmark server per process: `node --import tsx bench/servers.ts <variant> <issuer> <resource>`.
+ * Every variant serves GET /mcp -> {"ok":true} behind its auth (none for 'no-auth'), requiring
+ * the scope `read` and the audience `<resource>`. Prints `READY <port>` when listening.
+ */
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import express, { type RequestHandler } from 'express';
+import { auth as auth0, requiredScopes as auth0Scopes } from 'express-oauth2-jwt-bearer';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { MCPAuth } from '../src/index.js';
+
+export const VARIANTS = [
+  'no-auth',
+  'mcp-bearer-auth',
+  'mcp-auth',
+  'express-oauth2-jwt-bearer',
+  'sdk-requireBearerAuth',
+] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+interface PeerModule {
+  MCPAuth: new (config: {
+    server: unknown;
+  }) => { bearerAuth(mode: 'jwt', options: Record<string, unknown>): RequestHandler };
+  fetchServerConfig(issuer: string, options: { type: 'oidc' }): Promise<unknown>;
+}
+
+async function middlewareFor(variant: Variant, issuer: string, resource: string): Promise<RequestHandler[]> {
+  switch (variant) {
+    case 'no-auth':
+      return [];
+    case 'mcp-bearer-auth': {
+      const mcpAuth = new MCPAuth({
+        protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oidc' }] } },
+      });
+      return [mcpAuth.bearerAuth('jwt', { requiredScopes: ['read'] })];
+    }
+    case 'mcp-auth': {
+      // Loaded untyped: mcp-auth declares the SDK's AuthInfo.issuer as required, we as optional,
+      // and TypeScript refuses both augmentations in one program.
+      const peerName = 'mcp-auth';
+      const peer = (await import(peerName)) as PeerModule;
+      const mcpAuth = new peer.MCPAuth({ server: await peer.fetchServerConfig(issuer, { type: 'oidc' }) });
+      return [mcpAuth.bearerAuth('jwt', { requiredScopes: ['read'], audience: resource })];
+    }
+    case 'express-oauth2-jwt-bearer':
+      return [
+        auth0({ issuer, jwksUri: `${issuer}/jwks`, audience: resource }) as RequestHandler,
+        auth0Scopes('read') as RequestHandler,
+      ];
+    case 'sdk-requireBearerAuth': {
+      const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
+      return [
+        requireBearerAuth({
+          requiredScopes: ['read'],
+          verifier: {
+            async verifyAccessToken(token: string) {
+              const { payload } = await jwtVerify(token, jwks, { issuer, audience: resource });
+              return {
+                token,
+                clientId: String(payload.client_id ?? ''),
+                scopes: String(payload.scope ?? '').split(' '),
+                expiresAt: payload.exp,
+              };
+            },
+          },
+        }),
+      ];
+    }
+  }
+}
+
+const [variant, issuer, resource] = process.argv.slice(2) as [Variant, string, string];
+if (!VARIANTS.includes(variant) || !issuer || !resource) {
+  console.error(`usage: servers.ts <${VARIANTS.join('|')}> <issuer> <resource>`);
+  process.exit(2);
+}
+const app = express();
+app.get('/mcp', ...(await middlewareFor(variant, issuer, resource)), (_req, res) => {
+  res.json({ ok: true });
+});
+// Every failure is answered, never crashes the server: peers' errors become their status codes.
+app.use(((error, _req, res, _next) => {
+  res.status((error as { status?: number }).status ?? 500).json({ error: 'error' });
+}) as express.ErrorRequestHandler);
+const server = app.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  console.log(`READY ${typeof address === 'object' && address ? address.port : 0}`);
+});
+process.on('SIGTERM', () => process.exit(0));
