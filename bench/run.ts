@@ -261,7 +261,7 @@ for (const alg of algs) {
     }
   }
   if (!flag('skip-memory')) memory.push(await memoryFlood(alg, issuer, tokens['never-seen']));
-  for (const variant of VARIANTS) children.shift()?.kill();
+  for (const child of children.splice(0)) child.kill();
   await issuer.close();
 }
 

@@ -74,6 +74,24 @@ export class MCPAuthTokenVerificationError extends MCPAuthError {
   }
 }
 
+/**
+ * A refusal of a client's token: expected, frequent under attack, and never debugged through a
+ * stack trace, so none is captured (capturing one costs more than the rest of a refusal).
+ */
+export function tokenRefusal(
+  message: string,
+  code: TokenVerificationErrorCode = 'invalid_token',
+  cause?: unknown,
+): MCPAuthTokenVerificationError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new MCPAuthTokenVerificationError(message, { code, cause });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export type BearerAuthErrorCode = 'missing_token' | 'invalid_request' | 'insufficient_scope' | 'server_error';
 
 /** A request was refused by `bearerAuth` for a reason other than the token itself. */

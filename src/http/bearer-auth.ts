@@ -53,7 +53,7 @@ export class BearerAuthHandler {
     } catch (error) {
       return { ok: false, response: this.errorResponse(error) };
     }
-    return this.verifier.verify(extracted.token).then(
+    return this.verifier.verify(extracted.token, true).then(
       (auth): BearerAuthOutcome => ({ ok: true, auth }),
       (error: unknown): BearerAuthOutcome => ({ ok: false, response: this.errorResponse(error) }),
     );

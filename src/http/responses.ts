@@ -19,7 +19,16 @@ export interface ResponderSettings {
   showErrorDetails: boolean;
 }
 
+const MAX_BUILT_RESPONSES = 256;
+
 export class ErrorResponder {
+  /**
+   * Responses already built, by status, error and description: refusals repeat (the same few
+   * descriptions, under attack thousands of times a second), and building a challenge is not free.
+   * Bounded; unused when bodies carry per-error details.
+   */
+  private readonly built = new Map<string, ErrorResponse>();
+
   constructor(private readonly settings: ResponderSettings) {}
 
   /** 401 for a request without credentials for us: no `error` (RFC 6750 §3.1). */
@@ -74,6 +83,25 @@ export class ErrorResponder {
     description: string,
     cause?: unknown,
     scope?: string,
+  ): ErrorResponse {
+    if (this.settings.showErrorDetails && cause !== undefined)
+      return this.buildChallenge(status, error, description, cause, scope);
+    const key = `${status} ${scope ?? ''} ${description}`;
+    let response = this.built.get(key);
+    if (!response) {
+      response = this.buildChallenge(status, error, description, undefined, scope);
+      if (this.built.size >= MAX_BUILT_RESPONSES) this.built.clear();
+      this.built.set(key, response);
+    }
+    return response;
+  }
+
+  private buildChallenge(
+    status: 400 | 401 | 403,
+    error: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    description: string,
+    cause: unknown,
+    scope: string | undefined,
   ): ErrorResponse {
     return {
       status,

@@ -3,7 +3,7 @@
  * audience of this resource, not expired, the route's scopes and claim policies. Framework-free.
  */
 import { audienceKey } from '../config/url.js';
-import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError } from '../errors.js';
+import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, tokenRefusal } from '../errors.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
 import type { ClaimsVerifier } from './jwt.js';
 
@@ -73,8 +73,11 @@ export class AccessTokenVerifier {
     this.resourceUrl = new URL(policy.resource);
   }
 
-  /** Resolves to the caller's AuthInfo, or rejects with the error the response is built from. */
-  async verify(token: string): Promise<AuthInfo> {
+  /**
+   * Resolves to the caller's AuthInfo, or rejects with the error the response is built from.
+   * `knownMiss`: `verifyCached` has just answered undefined for this token.
+   */
+  async verify(token: string, knownMiss = false): Promise<AuthInfo> {
     if (this.source.kind === 'custom') {
       const auth = this.normalizeCustom(token, await this.source.verify(token));
       this.checkIssuer(auth);
@@ -84,7 +87,7 @@ export class AccessTokenVerifier {
       if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
       return auth;
     }
-    const auth = this.accept(token, await this.source.verifier.verify(token));
+    const auth = this.accept(token, await this.source.verifier.verify(token, knownMiss && !this.policy.claimCheck));
     if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
     return auth;
   }
@@ -158,7 +161,7 @@ export class AccessTokenVerifier {
         throw new TypeError('The verify function returned a non-numeric `expiresAt` (seconds since the epoch)');
       }
       if (auth.expiresAt + this.policy.clockTolerance < Date.now() / 1000) {
-        throw new MCPAuthTokenVerificationError('The token has expired', { code: 'token_expired' });
+        throw tokenRefusal('The token has expired', 'token_expired');
       }
     }
     if (typeof auth.audience === 'string') auth.audience = [auth.audience];
@@ -177,9 +180,7 @@ export class AccessTokenVerifier {
   private checkIssuer(auth: AuthInfo): void {
     // Custom verifiers may omit the issuer (e.g. static development tokens); a stated one must be trusted.
     if (auth.issuer !== undefined && !this.policy.issuers.has(auth.issuer)) {
-      throw new MCPAuthTokenVerificationError('The token was not issued by a trusted authorization server', {
-        code: 'unknown_issuer',
-      });
+      throw tokenRefusal('The token was not issued by a trusted authorization server', 'unknown_issuer');
     }
   }
 
@@ -187,9 +188,7 @@ export class AccessTokenVerifier {
     if (this.source.kind === 'custom' && auth.audience === undefined) return;
     const audience = auth.audience ?? [];
     if (!audience.some((a) => this.audiencesAsWritten.has(a) || this.audienceKeys.has(audienceKey(a)))) {
-      throw new MCPAuthTokenVerificationError('The token is not meant for this resource (audience mismatch)', {
-        code: 'audience_mismatch',
-      });
+      throw tokenRefusal('The token is not meant for this resource (audience mismatch)', 'audience_mismatch');
     }
   }
 
@@ -204,10 +203,10 @@ export class AccessTokenVerifier {
     }
     const age = Date.now() / 1000 - iat;
     if (age - this.policy.clockTolerance > max) {
-      throw new MCPAuthTokenVerificationError('The token is too old (maxTokenAge)', { code: 'token_expired' });
+      throw tokenRefusal('The token is too old (maxTokenAge)', 'token_expired');
     }
     if (-age > this.policy.clockTolerance) {
-      throw new MCPAuthTokenVerificationError('The token was issued in the future', { code: 'invalid_claims' });
+      throw tokenRefusal('The token was issued in the future', 'invalid_claims');
     }
   }
 
@@ -234,7 +233,7 @@ export class AccessTokenVerifier {
         ? verdict
         : 'The token does not satisfy the claim policy of this resource';
     if (this.policy.claimCheckError === 'invalid_token') {
-      throw new MCPAuthTokenVerificationError(description, { code: 'invalid_claims' });
+      throw tokenRefusal(description, 'invalid_claims');
     }
     throw new InsufficientScopeError(this.policy.requiredScopes, auth.scopes, [], description);
   }

@@ -4,7 +4,7 @@
  * never outlives the token; inactive ones are not cached, so no one can grow the cache with junk.
  */
 import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
-import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../errors.js';
+import { MCPAuthAuthServerError, tokenRefusal } from '../errors.js';
 import type { ClaimsVerifier } from './jwt.js';
 import { TokenCache, tokenDigest } from './token-cache.js';
 
@@ -79,8 +79,7 @@ export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier 
       response = await pending;
       if (response.active === true) cacheActive(cache, key, response, config.cacheTtl);
     }
-    if (response.active !== true)
-      throw new MCPAuthTokenVerificationError('The token is not active', { code: 'invalid_token' });
+    if (response.active !== true) throw tokenRefusal('The token is not active', 'invalid_token');
     checkTimes(response, config.clockTolerance);
     return response;
   }
@@ -104,15 +103,13 @@ function checkTimes(response: Record<string, unknown>, tolerance: number): void 
   const now = Date.now() / 1000;
   const { exp, nbf } = response;
   if (exp !== undefined && !(typeof exp === 'number' && Number.isFinite(exp))) {
-    throw new MCPAuthTokenVerificationError('The introspection response has an invalid exp', {
-      code: 'invalid_claims',
-    });
+    throw tokenRefusal('The introspection response has an invalid exp', 'invalid_claims');
   }
   if (typeof exp === 'number' && exp + tolerance <= now) {
-    throw new MCPAuthTokenVerificationError('The token has expired', { code: 'token_expired' });
+    throw tokenRefusal('The token has expired', 'token_expired');
   }
   if (typeof nbf === 'number' && nbf - tolerance > now) {
-    throw new MCPAuthTokenVerificationError('The token is not yet valid', { code: 'token_not_yet_valid' });
+    throw tokenRefusal('The token is not yet valid', 'token_not_yet_valid');
   }
 }
 

@@ -52,6 +52,10 @@ export class RemoteJwks implements KeySet {
     return !this.keys || now - this.keys.fetchedAt > this.maxAge;
   }
 
+  currentIfFresh(now: number): KeyGetter | undefined {
+    return this.keys && now - this.keys.fetchedAt <= this.maxAge ? this.keys.getKey : undefined;
+  }
+
   /** Keys to verify with now: fetched if never had, refreshed if older than cacheMaxAge. */
   async current(): Promise<KeyGetter> {
     const keys = this.keys;

@@ -12,7 +12,7 @@ import {
   type JWTVerifyOptions,
   jwtVerify,
 } from 'jose';
-import { MCPAuthTokenVerificationError, type TokenVerificationErrorCode } from '../errors.js';
+import { type MCPAuthTokenVerificationError, type TokenVerificationErrorCode, tokenRefusal } from '../errors.js';
 import type { KeyGetter, KeySet } from './keys.js';
 import { TokenCache } from './token-cache.js';
 
@@ -46,7 +46,7 @@ export interface JwtVerifierConfig {
  * still fine by the clock and the keys), so the hot path needs no promise at all.
  */
 export interface ClaimsVerifier {
-  verify(token: string): Promise<Record<string, unknown>>;
+  verify(token: string, knownMiss?: boolean): Promise<Record<string, unknown>>;
   cached(token: string): Record<string, unknown> | undefined;
 }
 
@@ -62,6 +62,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
       iss,
       {
         keySet: trusted.keySet,
+        resolved: undefined as KeySet | undefined,
         allowed: new Set(trusted.algorithms),
         options: {
           ...config.jwtVerify,
@@ -94,8 +95,9 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     return fresh ? hit.payload : undefined;
   }
 
-  async function verify(token: string): Promise<JWTPayload> {
-    const hit = cached(token);
+  /** `knownMiss`: the caller has just asked `cached` and got nothing; do not look again. */
+  async function verify(token: string, knownMiss = false): Promise<JWTPayload> {
+    const hit = knownMiss ? undefined : cached(token);
     if (hit) return hit;
     const now = Date.now();
     const key = cacheKey(token);
@@ -139,10 +141,12 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
       throw invalid('The token is signed with an algorithm that is not allowed', 'algorithm_not_allowed');
     }
 
-    const jwks = await issuer.keySet();
+    // After the first request the key set and its keys are at hand: no await, no promise.
+    issuer.resolved ??= await issuer.keySet();
+    const jwks = issuer.resolved;
     const options = issuer.options;
     let payload: JWTPayload;
-    let getKey = await jwks.current();
+    let getKey = jwks.currentIfFresh(Date.now()) ?? (await jwks.current());
     // The keys this result is verified with: a later key change makes a cached copy stale.
     let version = jwks.version;
     try {
@@ -220,7 +224,7 @@ function countDots(token: string): number {
 }
 
 function invalid(message: string, code: TokenVerificationErrorCode = 'invalid_token'): MCPAuthTokenVerificationError {
-  return new MCPAuthTokenVerificationError(message, { code });
+  return tokenRefusal(message, code);
 }
 
 /** jose errors, by code: a custom verifier may use another copy of jose. */
@@ -232,8 +236,7 @@ export function isJoseError(error: unknown): error is Error & { code: string } {
 /** jose's errors become 401s with fixed descriptions: nothing from the token is echoed back. */
 export function mapJoseError(error: unknown): unknown {
   if (!isJoseError(error)) return error;
-  const wrap = (message: string, code: TokenVerificationErrorCode) =>
-    new MCPAuthTokenVerificationError(message, { code, cause: error });
+  const wrap = (message: string, code: TokenVerificationErrorCode) => tokenRefusal(message, code, error);
   switch (error.code) {
     case 'ERR_JWT_EXPIRED':
       return wrap('The token has expired', 'token_expired');

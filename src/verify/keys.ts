@@ -15,6 +15,8 @@ export interface KeySet {
   readonly source: string;
   /** Keys to verify with now (may fetch). */
   current(): Promise<KeyGetter>;
+  /** The keys, without waiting, when `current()` would not fetch; else undefined. */
+  currentIfFresh(now: number): KeyGetter | undefined;
   /** A token names a key we do not have; 'cooldown' means no refresh is possible or allowed now. */
   refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | 'failed'>;
   /** The 503 error for when keys cannot be had. */
@@ -56,6 +58,10 @@ export class ConfiguredKeySet implements KeySet {
   }
 
   async current(): Promise<KeyGetter> {
+    return this.getKey;
+  }
+
+  currentIfFresh(): KeyGetter {
     return this.getKey;
   }
 

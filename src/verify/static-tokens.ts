@@ -2,7 +2,7 @@
  * Fixed tokens for development and tests: `token -> who`. Refuses to be created in production
  * unless forced, because a static token is a password committed to a config file.
  */
-import { MCPAuthConfigError, MCPAuthTokenVerificationError } from '../errors.js';
+import { MCPAuthConfigError, tokenRefusal } from '../errors.js';
 import type { AuthInfo, VerifyAccessTokenFunction } from './auth-info.js';
 
 export interface StaticTokenEntry {
@@ -40,7 +40,7 @@ export function staticTokens(
   }
   return (token: string): AuthInfo => {
     const entry = entries.get(token);
-    if (!entry) throw new MCPAuthTokenVerificationError('Unknown token');
+    if (!entry) throw tokenRefusal('Unknown token');
     return {
       token,
       clientId: entry.clientId,

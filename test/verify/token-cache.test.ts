@@ -23,14 +23,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function countingVerifier(cacheMaxEntries: number) {
   const keys = ConfiguredKeySet.fromJwks(issuer.jwks());
   let lookups = 0;
+  const getKey = keys.currentIfFresh();
+  const countingGetKey = ((...args: unknown[]) => {
+    lookups++;
+    return (getKey as (...a: unknown[]) => unknown)(...args);
+  }) as never;
   const counting: KeySet = Object.assign(Object.create(keys) as KeySet, {
-    current: async () => {
-      const getKey = await keys.current();
-      return ((...args: unknown[]) => {
-        lookups++;
-        return (getKey as (...a: unknown[]) => unknown)(...args);
-      }) as never;
-    },
+    current: async () => countingGetKey,
+    currentIfFresh: () => countingGetKey,
   });
   const verifier = createJwtVerifier({
     issuers: new Map([[issuer.issuer, { keySet: async () => counting, algorithms: ['RS256'] }]]),
