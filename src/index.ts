@@ -37,6 +37,7 @@ export {
   MCPAuthTokenVerificationError,
   type TokenVerificationErrorCode,
 } from './errors.js';
+export type { AuthEvent, AuthEventListener, DecisionReason, Logger } from './events.js';
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
 export type { ToolScopes } from './mcp/tool-scopes.js';
 export { MCPAuth } from './mcp-auth.js';

@@ -17,6 +17,7 @@ import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } 
 import { AuthorizationServer } from './discovery/authorization-server.js';
 import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
 import { MCPAuthAuthServerError, MCPAuthConfigError } from './errors.js';
+import { type AuthEventListener, eventListener } from './events.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
 import { createToolScopesMiddleware } from './express/tool-scopes.js';
@@ -49,8 +50,12 @@ export class MCPAuth {
   /** Key sets shared by every middleware that uses the same JWKS URL and cache options. */
   private readonly keySets = new Map<string, RemoteJwks>();
 
+  /** Where events go (undefined: nowhere, and nothing is spent on them). */
+  private readonly events: AuthEventListener | undefined;
+
   constructor(config: MCPAuthConfig) {
     const parsed = parseConfig(mcpAuthConfig, config);
+    this.events = eventListener(parsed.logger, parsed.onEvent);
     const list = Array.isArray(parsed.protectedResources) ? parsed.protectedResources : [parsed.protectedResources];
     const where = (i: number) =>
       Array.isArray(parsed.protectedResources) ? `protectedResources[${i}]` : 'protectedResources';
@@ -67,7 +72,7 @@ export class MCPAuth {
           );
         }
         // The same issuer under several resources is one server: one discovery, one key set.
-        const server = servers.get(issuer) ?? new AuthorizationServer(as);
+        const server = servers.get(issuer) ?? new AuthorizationServer(as, this.events);
         servers.set(issuer, server);
         own.set(issuer, server);
       });
@@ -131,7 +136,7 @@ export class MCPAuth {
     });
     const responder = errorResponder(resource, opts.showErrorDetails);
     return createBearerAuthMiddleware(
-      new BearerAuthHandler(verifier, responder, requiredScopes),
+      new BearerAuthHandler(verifier, responder, requiredScopes, resource.resource, this.events),
       opts.authContext ?? false,
     );
   }
@@ -234,7 +239,7 @@ export class MCPAuth {
         );
       }
       const key = `${metadata.jwksUri} ${JSON.stringify(options)}`;
-      resolved = this.keySets.get(key) ?? new RemoteJwks(metadata.jwksUri, options);
+      resolved = this.keySets.get(key) ?? new RemoteJwks(metadata.jwksUri, options, this.events);
       this.keySets.set(key, resolved);
       return resolved;
     };

@@ -150,6 +150,7 @@ export const jwtOptionsSchema = z.strictObject(
           cacheMaxAge: nonNegative.optional(),
           timeoutDuration: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
           headers: z.record(z.string(), z.string()).optional(),
+          maxStaleDuration: nonNegative.optional(),
         },
         { error: objectError },
       )

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MCPAuthConfigError } from '../errors.js';
+import type { AuthEventListener, Logger } from '../events.js';
 import { jwksProblem, publicKeyProblem } from '../verify/keys.js';
 import { httpsUrlProblem } from './url.js';
 
@@ -126,8 +127,17 @@ const protectedResource = z.object(
   { error: 'must be an object with `metadata`' },
 );
 
+const isLogger = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+
 export const mcpAuthConfig = z.object(
   {
+    logger: z
+      .custom<Logger>(isLogger, { error: 'must have debug, info, warn and error methods (pino-compatible)' })
+      .optional(),
+    onEvent: z.custom<AuthEventListener>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
     protectedResources: z.union([protectedResource, z.array(protectedResource).min(1, 'needs at least one resource')], {
       error: 'must be a protected resource config or a non-empty array of them',
     }),

@@ -1,3 +1,5 @@
+import type { AuthEventListener, Logger } from '../events.js';
+
 /**
  * Public configuration types. Field names are the RFCs' names in camelCase; the documents we
  * publish or fetch use the RFCs' snake_case.
@@ -81,4 +83,8 @@ export interface ProtectedResourceConfig {
 
 export interface MCPAuthConfig {
   protectedResources: ProtectedResourceConfig | ProtectedResourceConfig[];
+  /** A pino-compatible logger: decisions (debug/info/error), key refreshes and outages (info/warn). */
+  logger?: Logger;
+  /** Called with every event (decisions, JWKS refreshes, discovery). Must not throw (if it does, it is ignored). */
+  onEvent?: AuthEventListener;
 }

@@ -1,6 +1,7 @@
 /** One trusted authorization server: its metadata, known up front or discovered on first use. */
 import type { AuthorizationServerMetadata, AuthServerEntry, AuthServerKeysConfig } from '../config/types.js';
 import { MCPAuthAuthServerError } from '../errors.js';
+import type { AuthEventListener } from '../events.js';
 import { ConfiguredKeySet } from '../verify/keys.js';
 import { DEFAULT_DISCOVERY_TIMEOUT_MS, fetchServerConfig } from './server-config.js';
 import { SingleFlight } from './single-flight.js';
@@ -16,7 +17,7 @@ export class AuthorizationServer {
   readonly keys: ConfiguredKeySet | undefined;
   private readonly metadata: SingleFlight<AuthorizationServerMetadata>;
 
-  constructor(entry: AuthServerEntry, timeoutMs = DEFAULT_DISCOVERY_TIMEOUT_MS) {
+  constructor(entry: AuthServerEntry, events?: AuthEventListener, timeoutMs = DEFAULT_DISCOVERY_TIMEOUT_MS) {
     const { jwks, publicKey, secret } = entry as AuthServerKeysConfig;
     this.keys = jwks
       ? ConfiguredKeySet.fromJwks(jwks)
@@ -34,10 +35,21 @@ export class AuthorizationServer {
       const { issuer, type, transpileData } = entry as AuthServerKeysConfig;
       this.issuer = issuer;
       this.configuredMetadata = undefined;
-      this.metadata = new SingleFlight(
-        async () => (await fetchServerConfig(issuer, { type, transpileData, timeoutMs })).metadata,
-        DISCOVERY_RETRY_MS,
-      );
+      this.metadata = new SingleFlight(async () => {
+        try {
+          const { metadata } = await fetchServerConfig(issuer, { type, transpileData, timeoutMs });
+          events?.({ type: 'discovery', issuer, outcome: 'ok' });
+          return metadata;
+        } catch (error) {
+          events?.({
+            type: 'discovery',
+            issuer,
+            outcome: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        }
+      }, DISCOVERY_RETRY_MS);
     }
   }
 

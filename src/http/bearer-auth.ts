@@ -3,6 +3,7 @@
  * request URL to either the caller's AuthInfo or the exact response to send (RFC 6750 §3).
  */
 import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../errors.js';
+import { type AuthEventListener, type DecisionReason, tokenFingerprint } from '../events.js';
 import { type AccessTokenVerifier, InsufficientScopeError } from '../verify/access-token.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 import { isJoseError, mapJoseError } from '../verify/jwt.js';
@@ -19,6 +20,8 @@ export class BearerAuthHandler {
     private readonly verifier: AccessTokenVerifier,
     private readonly responder: ErrorResponder,
     requiredScopes: readonly string[],
+    private readonly resource: string,
+    private readonly listener: AuthEventListener | undefined,
   ) {
     this.missingResponse = responder.missingToken(requiredScopes);
   }
@@ -35,39 +38,80 @@ export class BearerAuthHandler {
     // was checked when it was first verified, so the full extraction below can be skipped.
     const value = authorization?.length === 1 ? authorization[0] : undefined;
     if (value?.startsWith('Bearer ') && !url.includes('?')) {
+      const token = value.slice(7);
       try {
-        const auth = this.verifier.verifyCached(value.slice(7));
-        if (auth) return { ok: true, auth };
+        const auth = this.verifier.verifyCached(token);
+        if (auth) return this.allow(auth);
       } catch (error) {
-        return { ok: false, response: this.errorResponse(error) };
+        return this.deny(error, token);
       }
     }
     const extracted = extractBearerToken(authorization, url);
-    if (extracted.kind === 'absent') return { ok: false, response: this.missingResponse };
+    if (extracted.kind === 'absent') return this.refuse(this.missingResponse, 'missing_token');
     if (extracted.kind === 'malformed') {
-      return { ok: false, response: this.responder.invalidRequest(extracted.description) };
+      return this.refuse(this.responder.invalidRequest(extracted.description), 'invalid_request');
     }
+    const { token } = extracted;
     try {
-      const auth = this.verifier.verifyCached(extracted.token);
-      if (auth) return { ok: true, auth };
+      const auth = this.verifier.verifyCached(token);
+      if (auth) return this.allow(auth);
     } catch (error) {
-      return { ok: false, response: this.errorResponse(error) };
+      return this.deny(error, token);
     }
-    return this.verifier.verify(extracted.token, true).then(
-      (auth): BearerAuthOutcome => ({ ok: true, auth }),
-      (error: unknown): BearerAuthOutcome => ({ ok: false, response: this.errorResponse(error) }),
+    return this.verifier.verify(token, true).then(
+      (auth) => this.allow(auth),
+      (error: unknown) => this.deny(error, token),
     );
   }
 
-  private errorResponse(thrown: unknown): ErrorResponse {
+  private allow(auth: AuthInfo): BearerAuthOutcome {
+    if (this.listener) {
+      this.listener({
+        type: 'decision',
+        outcome: 'allow',
+        reason: 'ok',
+        status: 200,
+        resource: this.resource,
+        tokenFingerprint: tokenFingerprint(auth.token),
+        issuer: auth.issuer,
+        subject: auth.subject,
+        clientId: auth.clientId,
+      });
+    }
+    return { ok: true, auth };
+  }
+
+  private refuse(response: ErrorResponse, reason: DecisionReason, token?: string): BearerAuthOutcome {
+    if (this.listener) {
+      this.listener({
+        type: 'decision',
+        outcome: 'deny',
+        reason,
+        status: response.status,
+        resource: this.resource,
+        ...(token === undefined ? {} : { tokenFingerprint: tokenFingerprint(token) }),
+      });
+    }
+    return { ok: false, response };
+  }
+
+  private deny(thrown: unknown, token: string): BearerAuthOutcome {
     // A custom verifier that let a jose error escape refused the token: same 401 as 'jwt' mode.
     const error = isJoseError(thrown) ? mapJoseError(thrown) : thrown;
     if (error instanceof InsufficientScopeError) {
-      return this.responder.insufficientScope(error.required, error.granted, error.message);
+      return this.refuse(
+        this.responder.insufficientScope(error.required, error.granted, error.message),
+        'insufficient_scope',
+        token,
+      );
     }
-    if (error instanceof MCPAuthTokenVerificationError) return this.responder.invalidToken(error.message, error);
-    if (error instanceof MCPAuthAuthServerError && error.transient)
-      return this.responder.unavailable(error.retryAfter ?? 1, error);
-    return this.responder.serverError('The token could not be verified because of a server error', error);
+    if (error instanceof MCPAuthTokenVerificationError) {
+      return this.refuse(this.responder.invalidToken(error.message, error), error.code as DecisionReason, token);
+    }
+    if (error instanceof MCPAuthAuthServerError && error.transient) {
+      return this.refuse(this.responder.unavailable(error.retryAfter ?? 1, error), error.code as DecisionReason, token);
+    }
+    const response = this.responder.serverError('The token could not be verified because of a server error', error);
+    return this.refuse(response, 'server_error', token);
   }
 }

@@ -30,7 +30,16 @@ export interface TokenOptions {
 }
 
 /** How an endpoint answers: normally, or one of the ways servers fail. */
-export type EndpointBehavior = 'ok' | 'error' | 'garbage' | 'not-a-jwks' | 'hang' | 'reset';
+export type EndpointBehavior =
+  | 'ok'
+  | 'error'
+  | 'garbage'
+  | 'not-a-jwks'
+  | 'hang'
+  | 'reset'
+  | 'slow'
+  | 'oversized'
+  | 'redirect-elsewhere';
 
 interface SigningKey {
   kid: string;
@@ -213,6 +222,18 @@ export class TestIssuer {
         return;
       case 'hang':
         return; // never answers; the client's timeout must end it
+      case 'slow':
+        // Answers, but after 1.5 s: longer than a short timeout, shorter than the default.
+        setTimeout(() => this.answer(res, 'ok', body), 1500);
+        return;
+      case 'oversized':
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(`{"keys":[],"padding":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+        return;
+      case 'redirect-elsewhere':
+        res.writeHead(302, { location: 'http://127.0.0.2:9/jwks' }).end();
+        return;
       case 'reset':
         res.socket?.destroy();
         return;

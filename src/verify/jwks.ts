@@ -7,6 +7,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
 import { MCPAuthAuthServerError } from '../errors.js';
+import type { AuthEventListener } from '../events.js';
 import type { KeyGetter, KeySet } from './keys.js';
 
 /** jose's `createRemoteJWKSet` option names, honoured here. */
@@ -19,6 +20,11 @@ export interface RemoteJwkSetOptions {
   timeoutDuration?: number;
   /** Extra request headers for the JWKS fetch. */
   headers?: Record<string, string>;
+  /**
+   * ms the last good keys keep verifying after `cacheMaxAge` while refreshes fail; after that,
+   * 503 until a refresh succeeds. Default 86 400 000 (a day).
+   */
+  maxStaleDuration?: number;
 }
 
 /** With no keys at all, a failed fetch is retried after this long (service comes back quickly). */
@@ -39,11 +45,15 @@ export class RemoteJwks implements KeySet {
   constructor(
     readonly uri: string,
     private readonly options: RemoteJwkSetOptions = {},
+    private readonly events?: AuthEventListener,
   ) {
     this.cooldown = options.cooldownDuration ?? 30_000;
     this.maxAge = options.cacheMaxAge ?? 600_000;
     this.timeout = options.timeoutDuration ?? 5_000;
+    this.maxStale = options.maxStaleDuration ?? 86_400_000;
   }
+
+  private readonly maxStale: number;
 
   /** Bumped by every successful fetch: results verified with older keys are re-verified. */
   version = 0;
@@ -60,6 +70,12 @@ export class RemoteJwks implements KeySet {
   async current(): Promise<KeyGetter> {
     const keys = this.keys;
     if (keys && Date.now() - keys.fetchedAt <= this.maxAge) return keys.getKey;
+    if (keys && Date.now() - keys.fetchedAt > this.maxAge + this.maxStale) {
+      // Stale for too long: keys that may have been revoked meanwhile are not trusted any more.
+      if (this.pending || this.sinceLastAttempt() >= RETRY_WITHOUT_KEYS_MS) await this.refresh();
+      if (this.keys && this.keys !== keys) return this.keys.getKey;
+      throw this.unavailable(`Signing keys from ${this.uri} are stale and cannot be refreshed`);
+    }
     if (keys) {
       // Stale: refresh, but an outage must not stop the last good keys from verifying.
       // After a failed attempt, wait a cooldown before the next, so an outage does not stall every request.
@@ -105,15 +121,18 @@ export class RemoteJwks implements KeySet {
   private refresh(): Promise<boolean> {
     if (this.pending) return this.pending;
     const pending = this.fetchKeys().then(
-      (getKey) => {
+      ({ getKey, count }) => {
         this.keys = { getKey, fetchedAt: Date.now() };
         this.version++;
         this.lastAttempt = { at: Date.now(), ok: true };
+        this.events?.({ type: 'jwks_refresh', uri: this.uri, outcome: 'ok', keys: count });
         return true;
       },
       (error: unknown) => {
         this.lastError = error;
         this.lastAttempt = { at: Date.now(), ok: false };
+        const message = error instanceof Error ? error.message : String(error);
+        this.events?.({ type: 'jwks_refresh', uri: this.uri, outcome: 'failed', error: message });
         return false;
       },
     );
@@ -124,7 +143,7 @@ export class RemoteJwks implements KeySet {
     return pending;
   }
 
-  private async fetchKeys(): Promise<KeyGetter> {
+  private async fetchKeys(): Promise<{ getKey: KeyGetter; count: number }> {
     let body: unknown;
     try {
       body = await fetchJson(this.uri, { timeoutMs: this.timeout, headers: this.options.headers });
@@ -132,6 +151,7 @@ export class RemoteJwks implements KeySet {
       throw error instanceof FetchJsonError ? error : new FetchJsonError(String(error));
     }
     // createLocalJWKSet checks the shape; anything that is not a JWK Set is a failed fetch.
-    return createLocalJWKSet(body as JSONWebKeySet);
+    const getKey = createLocalJWKSet(body as JSONWebKeySet);
+    return { getKey, count: (body as JSONWebKeySet).keys.length };
   }
 }

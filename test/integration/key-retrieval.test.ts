@@ -87,7 +87,16 @@ describe('discovery failures', () => {
 });
 
 describe('JWKS outages with no keys yet: 503, never 401', () => {
-  it.each<EndpointBehavior>(['error', 'garbage', 'not-a-jwks', 'hang', 'reset'])('%s', async (behavior) => {
+  it.each<EndpointBehavior>([
+    'error',
+    'garbage',
+    'not-a-jwks',
+    'hang',
+    'slow',
+    'reset',
+    'oversized',
+    'redirect-elsewhere',
+  ])('%s', async (behavior) => {
     const { call } = await setup({ remoteJwkSet: { timeoutDuration: 300 } });
     issuer.behavior.jwks = behavior;
     const res = await call();
@@ -181,6 +190,22 @@ describe('stale keys', () => {
     issuer.behavior.jwks = 'ok';
     expect((await call(token)).status).toBe(200);
     expect(count('/jwks')).toBe(3);
+  });
+
+  it('stop verifying after maxStaleDuration without a successful refresh, then recover', async () => {
+    const { call } = await setup({ remoteJwkSet: { cacheMaxAge: 100, cooldownDuration: 100, maxStaleDuration: 400 } });
+    const token = await issuer.token().audience(RESOURCE).sign();
+    expect((await call(token)).status).toBe(200);
+    issuer.behavior.jwks = 'error';
+    await sleep(250);
+    expect((await call(token)).status).toBe(200); // stale, within the bound
+    await sleep(400);
+    const res = await call(token);
+    expect(res.status).toBe(503); // too stale to trust
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    issuer.behavior.jwks = 'ok';
+    await sleep(1100);
+    expect((await call(token)).status).toBe(200);
   });
 
   it('an unknown kid while the JWKS is down is 503, not 401', async () => {

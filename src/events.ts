@@ -1,0 +1,90 @@
+/**
+ * What the library reports: every decision with a stable reason code, and the key refreshes and
+ * outages behind them. Give a pino-compatible logger, or a function, to `new MCPAuth({ logger })`
+ * / `new MCPAuth({ onEvent })`. Tokens are never reported, only a short fingerprint.
+ */
+import { createHash } from 'node:crypto';
+
+/** Stable reason codes of decisions. */
+export type DecisionReason =
+  | 'ok'
+  | 'missing_token'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'invalid_signature'
+  | 'unknown_issuer'
+  | 'audience_mismatch'
+  | 'algorithm_not_allowed'
+  | 'no_matching_key'
+  | 'invalid_claims'
+  | 'insufficient_scope'
+  | 'metadata_unavailable'
+  | 'jwks_unavailable'
+  | 'introspection_unavailable'
+  | 'server_error';
+
+export type AuthEvent =
+  | {
+      type: 'decision';
+      outcome: 'allow' | 'deny';
+      reason: DecisionReason;
+      status: number;
+      resource: string;
+      /** First 12 characters of the token's SHA-256 (base64url): correlates, reveals nothing. */
+      tokenFingerprint?: string;
+      issuer?: string;
+      subject?: string;
+      clientId?: string;
+    }
+  | { type: 'jwks_refresh'; uri: string; outcome: 'ok' | 'failed'; keys?: number; error?: string }
+  | { type: 'discovery'; issuer: string; outcome: 'ok' | 'failed'; error?: string };
+
+export type AuthEventListener = (event: AuthEvent) => void;
+
+/** The subset of pino's (and most loggers') interface used here. */
+export interface Logger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export function tokenFingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('base64url').slice(0, 12);
+}
+
+/** One listener from the options; undefined (no cost at all) when neither is given. */
+export function eventListener(
+  logger: Logger | undefined,
+  onEvent: AuthEventListener | undefined,
+): AuthEventListener | undefined {
+  if (!logger && !onEvent) return undefined;
+  // A broken listener must not break authentication, nor keep the other one from hearing.
+  return (event) => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // ignored on purpose
+    }
+    try {
+      if (logger) logTo(logger, event);
+    } catch {
+      // ignored on purpose
+    }
+  };
+}
+
+function logTo(logger: Logger, event: AuthEvent): void {
+  const message = `mcp-bearer-auth ${event.type}`;
+  if (event.type === 'decision') {
+    if (event.outcome === 'allow') logger.debug(event, message);
+    else if (event.status >= 500) logger.error(event, message);
+    else logger.info(event, message);
+  } else if (event.outcome === 'failed') {
+    logger.warn(event, message);
+  } else {
+    logger.info(event, message);
+  }
+}

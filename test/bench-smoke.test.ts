@@ -1,0 +1,33 @@
+/**
+ * The benchmark's smoke mode, so that `npm run bench` cannot rot. Nothing is timed here: it
+ * checks that every server starts, every scenario runs, and every status is what it must be.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+describe('npm run bench -- --smoke', () => {
+  it('runs every library in every scenario and reports the checks', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke'], {
+      timeout: 120_000,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    for (const variant of [
+      'no-auth',
+      'mcp-bearer-auth',
+      'mcp-auth',
+      'express-oauth2-jwt-bearer',
+      'sdk-requireBearerAuth',
+    ]) {
+      for (const scenario of ['reused', 'distinct-1000', 'never-seen', 'bad-signature']) {
+        expect(stdout, `${variant} ${scenario}`).toMatch(
+          new RegExp(`\\| ES256 \\| ${scenario} \\| ${variant} \\| \\d+ \\|`),
+        );
+      }
+    }
+    expect(stdout).toMatch(/^PASS {2}cold start ES256/m);
+    expect(stdout).toMatch(/^PASS {2}ES256 bad-signature: every response 401/m);
+    expect(stdout).toMatch(/^PASS {2}memory ES256/m);
+    expect(stdout).not.toMatch(/^FAIL/m);
+  }, 150_000);
+});
