@@ -6,7 +6,7 @@
 import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
 import { MCPAuthAuthServerError, tokenRefusal } from '../errors.js';
 import type { ClaimsVerifier } from './jwt.js';
-import { TokenCache, tokenDigest } from './token-cache.js';
+import { deepFreeze, TokenCache, tokenDigest } from './token-cache.js';
 
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
@@ -76,7 +76,7 @@ export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier 
           () => inFlight.delete(key),
         );
       }
-      response = await pending;
+      response = deepFreeze(await pending);
       if (response.active === true) cacheActive(cache, key, response, config.cacheTtl);
     }
     if (response.active !== true) throw tokenRefusal('The token is not active', 'invalid_token');

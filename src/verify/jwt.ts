@@ -14,7 +14,7 @@ import {
 } from 'jose';
 import { type MCPAuthTokenVerificationError, type TokenVerificationErrorCode, tokenRefusal } from '../errors.js';
 import type { KeyGetter, KeySet } from './keys.js';
-import { TokenCache } from './token-cache.js';
+import { deepFreeze, TokenCache } from './token-cache.js';
 
 /** 9999-12-31T23:59:59Z: later dates are not dates, they are attacks on arithmetic. */
 const MAX_NUMERIC_DATE = 253402300799;
@@ -77,6 +77,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
   );
 
   const cache = new TokenCache<CachedToken>(config.cacheMaxEntries);
+  const doorkeeper = new Doorkeeper(config.cacheMaxEntries);
   const toleranceMs = config.clockTolerance * 1000;
 
   /** Keyed by the signature (shorter to hash than the token); the whole token must match too. */
@@ -102,13 +103,16 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     const now = Date.now();
     const key = cacheKey(token);
     const verified = await verifyJwtSignature(token);
+    // Frozen whether cached or not, so that req.auth.claims behaves the same on every request.
+    deepFreeze(verified.payload);
     const { exp, nbf } = verified.payload;
-    if (token.length <= MAX_CACHED_TOKEN_LENGTH && typeof exp === 'number') {
+    // Cached from its second verification within a window: a token used once never displaces others.
+    if (token.length <= MAX_CACHED_TOKEN_LENGTH && typeof exp === 'number' && doorkeeper.admit(key)) {
       cache.set(
         key,
         {
           token,
-          payload: deepFreeze(verified.payload),
+          payload: verified.payload,
           notBefore: typeof nbf === 'number' ? nbf * 1000 - toleranceMs : 0,
           keySet: verified.keySet,
           version: verified.version,
@@ -186,17 +190,39 @@ interface CachedToken {
   version: number;
 }
 
+/**
+ * The cache's doorkeeper (as in TinyLFU): admits a key the second time it is seen within a
+ * window as long as the cache. Tokens used once (many distinct users, or a flood) are then
+ * verified and forgotten, instead of each taking a cache entry that dies old and costs the
+ * garbage collector more than it ever saves.
+ */
+class Doorkeeper {
+  /** 2^20 bits: for a window of 10 000, a false "seen before" about 1% of the time. */
+  private readonly bits = new Uint32Array(1 << 15);
+  private seen = 0;
+
+  constructor(private readonly window: number) {}
+
+  admit(key: string): boolean {
+    if (this.window <= 0) return false;
+    // The key is a signature: base64url of random-looking bytes, so its first characters hash well.
+    let h = 0;
+    for (let i = 0; i < 8 && i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
+    h &= 0xfffff;
+    const word = h >>> 5;
+    const mask = 1 << (h & 31);
+    const before = ((this.bits[word] as number) & mask) !== 0;
+    this.bits[word] = (this.bits[word] as number) | mask;
+    if (++this.seen >= this.window) {
+      this.bits.fill(0);
+      this.seen = 0;
+    }
+    return before;
+  }
+}
+
 /** Larger tokens are verified every time rather than held in memory. */
 const MAX_CACHED_TOKEN_LENGTH = 8192;
-
-/** Cached payloads are shared by every request with that token: nobody may change them. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 /** Several keys can match a token without `kid`: try each (a JWK Set holds a handful). */
 async function verifyWithKeys(token: string, getKey: KeyGetter, options: JWTVerifyOptions): Promise<JWTPayload> {

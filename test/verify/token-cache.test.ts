@@ -8,6 +8,7 @@ import { MCPAuth } from '../../src/index.js';
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
 import { createJwtVerifier } from '../../src/verify/jwt.js';
 import { ConfiguredKeySet, type KeySet } from '../../src/verify/keys.js';
+import { TokenCache } from '../../src/verify/token-cache.js';
 import { expressVersions, protectedApp } from '../helpers/apps.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
@@ -41,26 +42,36 @@ function countingVerifier(cacheMaxEntries: number) {
 }
 
 describe('verified-token cache', () => {
-  it('a token seen again is not verified again; cache off verifies every time', async () => {
+  it('a token is cached from its second verification; cache off verifies every time', async () => {
     const token = await issuer.token().sign();
     const cached = countingVerifier(10);
     for (let i = 0; i < 5; i++) await cached.verify(token);
-    expect(cached.lookups()).toBe(1);
+    expect(cached.lookups()).toBe(2);
     const uncached = countingVerifier(0);
     for (let i = 0; i < 5; i++) await uncached.verify(token);
     expect(uncached.lookups()).toBe(5);
   });
 
-  it('is bounded: the oldest entry goes first', async () => {
-    const { verify, lookups } = countingVerifier(2);
-    const [a, b, c] = await Promise.all([issuer.token().sign(), issuer.token().sign(), issuer.token().sign()]);
-    for (const t of [a, b, a, b]) await verify(t as string);
-    expect(lookups()).toBe(2);
-    await verify(c as string); // evicts a
-    await verify(b as string);
-    expect(lookups()).toBe(3);
-    await verify(a as string);
-    expect(lookups()).toBe(4);
+  it('is bounded: the oldest entry goes first', () => {
+    const cache = new TokenCache<string>(2);
+    const later = Date.now() + 60_000;
+    cache.set('a', 'A', later);
+    cache.set('b', 'B', later);
+    cache.set('c', 'C', later);
+    expect(cache.size).toBe(2);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 'B', 'C']);
+    cache.set('d', 'D', Date.now() - 1); // already expired: not stored
+    expect(cache.get('d')).toBeUndefined();
+  });
+
+  it('a token used once is not cached (the doorkeeper), so one-off tokens never displace others', async () => {
+    const { verify, lookups } = countingVerifier(1000);
+    const once = await Promise.all(Array.from({ length: 20 }, () => issuer.token().sign()));
+    for (const t of once) await verify(t);
+    expect(lookups()).toBe(20);
+    const hot = await issuer.token().sign();
+    for (let i = 0; i < 5; i++) await verify(hot);
+    expect(lookups()).toBe(22);
   });
 
   it('failures are never cached', async () => {
