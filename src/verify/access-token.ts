@@ -87,7 +87,12 @@ export class AccessTokenVerifier {
       if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
       return auth;
     }
-    const auth = this.accept(token, await this.source.verifier.verify(token, knownMiss && !this.policy.claimCheck));
+    // Not memoised: most claims verified here are never seen again (a hit comes through verifyCached).
+    const auth = this.accept(
+      token,
+      await this.source.verifier.verify(token, knownMiss && !this.policy.claimCheck),
+      false,
+    );
     if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
     return auth;
   }
@@ -100,12 +105,12 @@ export class AccessTokenVerifier {
   verifyCached(token: string): AuthInfo | undefined {
     if (this.source.kind === 'custom' || this.policy.claimCheck) return undefined;
     const claims = this.source.verifier.cached(token);
-    return claims ? this.accept(token, claims) : undefined;
+    return claims ? this.accept(token, claims, true) : undefined;
   }
 
   /** Verified claims -> this request's AuthInfo, or the error for them. */
-  private accept(token: string, claims: Record<string, unknown>): AuthInfo {
-    const judged = this.judge(token, claims);
+  private accept(token: string, claims: Record<string, unknown>, memoise: boolean): AuthInfo {
+    const judged = this.judge(token, claims, memoise);
     if (judged.tokenError) throw judged.tokenError;
     const auth: AuthInfo = { ...judged.auth, token, resource: new URL(this.policy.resource) };
     this.checkTokenAge(auth);
@@ -119,8 +124,8 @@ export class AccessTokenVerifier {
    * Issuer, audience and scopes do not change with time; token age and claimCheck are judged on
    * every request.
    */
-  private judge(token: string, claims: Record<string, unknown>): Judged {
-    const known = this.judged.get(claims);
+  private judge(token: string, claims: Record<string, unknown>, memoise: boolean): Judged {
+    const known = memoise ? this.judged.get(claims) : undefined;
     if (known) return known;
     const auth = authInfoFromClaims(token, claims, this.resourceUrl, this.policy.scopeClaim);
     // An introspection response without `iss` speaks for the server that answered it.
@@ -139,7 +144,7 @@ export class AccessTokenVerifier {
     } catch (error) {
       judged.scopeError = error;
     }
-    this.judged.set(claims, judged);
+    if (memoise) this.judged.set(claims, judged);
     return judged;
   }
 

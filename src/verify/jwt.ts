@@ -57,12 +57,12 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
   // jose compares `typ` case-insensitively and with or without "application/" (RFC 9068 §4).
   const strictTyp: JWTVerifyOptions = config.strict ? { typ: 'at+jwt' } : {};
   // One options object per issuer, built once.
-  const issuers = new Map(
+  const issuers = new Map<string, IssuerState>(
     [...config.issuers].map(([iss, trusted]) => [
       iss,
       {
         keySet: trusted.keySet,
-        resolved: undefined as KeySet | undefined,
+        resolved: undefined,
         allowed: new Set(trusted.algorithms),
         options: {
           ...config.jwtVerify,
@@ -76,6 +76,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     ]),
   );
 
+  const onlyIssuer = issuers.size === 1 ? [...issuers.values()][0] : undefined;
   const cache = new TokenCache<CachedToken>(config.cacheMaxEntries);
   const doorkeeper = new Doorkeeper(config.cacheMaxEntries);
   const toleranceMs = config.clockTolerance * 1000;
@@ -126,10 +127,8 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
 
   return { verify, cached };
 
-  async function verifyJwtSignature(token: string): Promise<{ payload: JWTPayload; keySet: KeySet; version: number }> {
-    const dots = countDots(token);
-    if (dots === 4) throw invalid('Encrypted (JWE) access tokens are not accepted');
-    if (dots !== 2) throw invalid('The access token is not a JWT');
+  /** Reads the unverified token: its issuer must be trusted and its algorithm allowed for that issuer. */
+  function triage(token: string): IssuerState {
     let alg: unknown;
     let iss: unknown;
     try {
@@ -144,6 +143,19 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     if (typeof alg !== 'string' || !issuer.allowed.has(alg)) {
       throw invalid('The token is signed with an algorithm that is not allowed', 'algorithm_not_allowed');
     }
+    return issuer;
+  }
+
+  async function verifyJwtSignature(token: string): Promise<{ payload: JWTPayload; keySet: KeySet; version: number }> {
+    const dots = countDots(token);
+    if (dots === 4) throw invalid('Encrypted (JWE) access tokens are not accepted');
+    if (dots !== 2) throw invalid('The access token is not a JWT');
+    // With one trusted issuer whose keys are at hand, jose itself refuses a wrong `iss` or `alg`
+    // (its `issuer` and `algorithms` options) and the token is decoded once. Otherwise, or for
+    // a key we do not know (below), the unverified token is read first: an unknown issuer must
+    // never cause a fetch, and a wrong algorithm must never reach a key.
+    const trusted = onlyIssuer?.resolved?.currentIfFresh(Date.now()) ? onlyIssuer : undefined;
+    const issuer = trusted ?? triage(token);
 
     // After the first request the key set and its keys are at hand: no await, no promise.
     issuer.resolved ??= await issuer.keySet();
@@ -157,6 +169,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
       payload = await verifyWithKeys(token, getKey, options);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw mapJoseError(error);
+      if (trusted) triage(token);
       // A key we have not seen: the authorization server may have rotated. One refresh per cooldown.
       const outcome = await jwks.refreshForUnknownKey();
       if (outcome === 'failed') {
@@ -179,6 +192,14 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     }
     return { payload, keySet: jwks, version };
   }
+}
+
+/** A trusted issuer as the verifier keeps it: its key set once resolved, and its jose options. */
+interface IssuerState {
+  keySet: () => Promise<KeySet>;
+  resolved: KeySet | undefined;
+  allowed: ReadonlySet<string>;
+  options: JWTVerifyOptions;
 }
 
 interface CachedToken {
