@@ -4,25 +4,16 @@
  * / `new MCPAuth({ onEvent })`. Tokens are never reported, only a short fingerprint.
  */
 import { createHash } from 'node:crypto';
+import type { AuthServerErrorCode, TokenVerificationErrorCode } from './errors.js';
 
-/** Stable reason codes of decisions. */
+/** Stable reason codes of decisions: a token refusal's code, or the request's fate otherwise. */
 export type DecisionReason =
   | 'ok'
   | 'missing_token'
   | 'invalid_request'
-  | 'invalid_token'
-  | 'token_expired'
-  | 'token_not_yet_valid'
-  | 'invalid_signature'
-  | 'unknown_issuer'
-  | 'audience_mismatch'
-  | 'algorithm_not_allowed'
-  | 'no_matching_key'
-  | 'invalid_claims'
+  | TokenVerificationErrorCode
   | 'insufficient_scope'
-  | 'metadata_unavailable'
-  | 'jwks_unavailable'
-  | 'introspection_unavailable'
+  | Extract<AuthServerErrorCode, 'metadata_unavailable' | 'jwks_unavailable' | 'introspection_unavailable'>
   | 'server_error';
 
 export type AuthEvent =

@@ -13,11 +13,6 @@ export class SingleFlight<T> {
     private readonly retryDelayMs: number,
   ) {}
 
-  /** The loaded value, without waiting; undefined until a load has succeeded. */
-  peek(): T | undefined {
-    return this.loaded?.value;
-  }
-
   get(): Promise<T> {
     if (this.loaded) return Promise.resolve(this.loaded.value);
     if (this.pending) return this.pending;

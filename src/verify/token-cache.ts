@@ -1,7 +1,7 @@
 /**
- * A bounded cache of verification results, keyed by a digest of the token (so memory per entry
- * does not grow with token size, and tokens are not kept as keys). Entries end at their own
- * expiry; when full, the oldest entry goes first.
+ * A bounded cache of verification results. Keys are derived from the token (the JWT cache uses
+ * its signature, the introspection cache a SHA-256 digest), so tokens themselves are not the
+ * keys. Entries end at their own expiry; when full, the oldest entry goes first.
  */
 import { createHash } from 'node:crypto';
 
@@ -38,14 +38,6 @@ export class TokenCache<V> {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }
 

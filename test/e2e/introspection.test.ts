@@ -20,10 +20,8 @@ let token: string;
 const introspections: string[] = [];
 const POST_CLIENT = { clientId: 'rs-post', clientSecret: 'a-secret-for-client-secret-post' };
 
-/** Mounts a protected whoami server at /<path>/mcp with the given introspection options. */
-let routes: express.Router;
-function route(path: string, options: Partial<BearerAuthIntrospectionOptions>) {
-  const mcpAuth = new MCPAuth({
+const notesAuth = () =>
+  new MCPAuth({
     protectedResources: {
       metadata: {
         resource,
@@ -32,6 +30,11 @@ function route(path: string, options: Partial<BearerAuthIntrospectionOptions>) {
       },
     },
   });
+
+/** Mounts a protected whoami server at /<path>/mcp with the given introspection options. */
+let routes: express.Router;
+function route(path: string, options: Partial<BearerAuthIntrospectionOptions>) {
+  const mcpAuth = notesAuth();
   routes.use(
     `/${path}`,
     mcpAuth.bearerAuth('introspection', { ...auth.introspectionClient, requiredScopes: ['notes:read'], ...options }),
@@ -67,15 +70,7 @@ beforeAll(async () => {
       },
     ],
   });
-  const mcpAuth = new MCPAuth({
-    protectedResources: {
-      metadata: {
-        resource,
-        authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }],
-        scopesSupported: ['notes:read', 'notes:write'],
-      },
-    },
-  });
+  const mcpAuth = notesAuth();
   const app = express();
   app.use(mcpAuth.protectedResourceMetadataRouter());
   app.use('/mcp', mcpAuth.bearerAuth('introspection', { ...auth.introspectionClient, requiredScopes: ['notes:read'] }));
