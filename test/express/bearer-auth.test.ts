@@ -313,6 +313,18 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       expect(stranger.requests.length).toBe(strangerBefore);
     });
 
+    it('an unknown issuer causes no outbound request once keys are at hand either (unknown kid, no refresh)', async () => {
+      const mcpAuth2 = new MCPAuth(config());
+      const fresh = protectedApp(express, mcpAuth2.bearerAuth('jwt', { remoteJwkSet: { cooldownDuration: 0 } }));
+      expect((await request(fresh).get('/mcp').set('Authorization', `Bearer ${await token().sign()}`)).status).toBe(200);
+      const before = issuer.requests.length;
+      const foreign = await stranger.token().audience(RESOURCE).scopes('mcp:read').sign();
+      const res = await request(fresh).get('/mcp').set('Authorization', `Bearer ${foreign}`);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('not issued by a trusted authorization server');
+      expect(issuer.requests.length).toBe(before);
+    });
+
     it('key-pointing header parameters (jku, x5u, jwk) are never fetched or used', async () => {
       const fresh = protectedApp(express, new MCPAuth(config()).bearerAuth('jwt'));
       const before = stranger.requests.length;
