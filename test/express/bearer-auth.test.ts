@@ -316,7 +316,13 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
     it('an unknown issuer causes no outbound request once keys are at hand either (unknown kid, no refresh)', async () => {
       const mcpAuth2 = new MCPAuth(config());
       const fresh = protectedApp(express, mcpAuth2.bearerAuth('jwt', { remoteJwkSet: { cooldownDuration: 0 } }));
-      expect((await request(fresh).get('/mcp').set('Authorization', `Bearer ${await token().sign()}`)).status).toBe(200);
+      expect(
+        (
+          await request(fresh)
+            .get('/mcp')
+            .set('Authorization', `Bearer ${await token().sign()}`)
+        ).status,
+      ).toBe(200);
       const before = issuer.requests.length;
       const foreign = await stranger.token().audience(RESOURCE).scopes('mcp:read').sign();
       const res = await request(fresh).get('/mcp').set('Authorization', `Bearer ${foreign}`);
