@@ -3,8 +3,8 @@
  * outages behind them. Give a pino-compatible logger, or a function, to `new MCPAuth({ logger })`
  * / `new MCPAuth({ onEvent })`. Tokens are never reported, only a short fingerprint.
  */
-import { createHash } from 'node:crypto';
 import type { AuthServerErrorCode, TokenVerificationErrorCode } from './errors.js';
+import { tokenDigest } from './verify/token-cache.js';
 
 /** Stable reason codes of decisions: a token refusal's code, or the request's fate otherwise. */
 export type DecisionReason =
@@ -43,7 +43,7 @@ export interface Logger {
 }
 
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 12);
+  return tokenDigest(token).slice(0, 12);
 }
 
 /** One listener from the options; undefined (no cost at all) when neither is given. */

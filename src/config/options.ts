@@ -37,9 +37,9 @@ export interface BearerAuthJwtOptions extends BearerAuthOptions {
   algorithms?: JwsAlgorithm[];
   /** RFC 9068 profile: `typ` must be at+jwt (so an ID token cannot pass), and sub, client_id, iat, jti present. */
   strict?: boolean;
-  /** Passed to jose's `jwtVerify` (e.g. `requiredClaims`); issuer, algorithms and `exp` stay enforced. */
+  /** Passed to jose's `jwtVerify` to tighten it (e.g. `requiredClaims`); options that could loosen it are refused. */
   jwtVerify?: JWTVerifyOptions;
-  /** JWKS caching, with jose's option names. */
+  /** JWKS caching, with jose's option names (plus `maxStaleDuration`). */
   remoteJwkSet?: RemoteJwkSetOptions;
   /**
    * Verified-token cache: a token seen again skips the signature check (exp, nbf, scopes and
@@ -122,6 +122,11 @@ export const jwtOptionsSchema = z.strictObject(
             const instead = key === 'issuer' ? "the resource's authorizationServers" : `bearerAuth options.${key}`;
             ctx.addIssue({ code: 'custom', path: [key], message: `set ${instead} instead` });
           }
+        }
+        // These would loosen checks outright: a fixed clock defeats exp, `crit` accepts extensions we do not implement.
+        for (const key of ['currentDate', 'crit']) {
+          if (key in value)
+            ctx.addIssue({ code: 'custom', path: [key], message: 'is not accepted: it would loosen verification' });
         }
       })
       .optional(),

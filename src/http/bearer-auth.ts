@@ -37,11 +37,13 @@ export class BearerAuthHandler {
     // Hot path: one `Bearer <token>` header, no query string, a token verified before. Its syntax
     // was checked when it was first verified, so the full extraction below can be skipped.
     const value = authorization?.length === 1 ? authorization[0] : undefined;
+    let missed: string | undefined;
     if (value?.startsWith('Bearer ') && !url.includes('?')) {
       const token = value.slice(7);
       try {
         const auth = this.verifier.verifyCached(token);
         if (auth) return this.allow(auth);
+        missed = token;
       } catch (error) {
         return this.deny(error, token);
       }
@@ -52,11 +54,13 @@ export class BearerAuthHandler {
       return this.refuse(this.responder.invalidRequest(extracted.description), 'invalid_request');
     }
     const { token } = extracted;
-    try {
-      const auth = this.verifier.verifyCached(token);
-      if (auth) return this.allow(auth);
-    } catch (error) {
-      return this.deny(error, token);
+    if (token !== missed) {
+      try {
+        const auth = this.verifier.verifyCached(token);
+        if (auth) return this.allow(auth);
+      } catch (error) {
+        return this.deny(error, token);
+      }
     }
     return this.verifier.verify(token, true).then(
       (auth) => this.allow(auth),

@@ -1,8 +1,9 @@
 /**
  * A remote JWK Set with the caching rules of the contract: fetched on first use by one shared
  * request; refreshed at most once per `cooldownDuration` for an unknown `kid`; refreshed after
- * `cacheMaxAge`, keeping the last good keys (stale) when that refresh fails; 503 only when no
- * good keys were ever had.
+ * `cacheMaxAge`, keeping the last good keys (stale, for at most `maxStaleDuration`) when that
+ * refresh fails. 503 when no usable keys can be had: none ever fetched, stale for too long, or
+ * an unknown `kid` whose refresh failed.
  */
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';

@@ -37,7 +37,7 @@ export interface JwtVerifierConfig {
   clockTolerance: number;
   /** RFC 9068 profile: `typ` at+jwt and sub, client_id, iat, jti present. */
   strict?: boolean;
-  /** Passed through to jose's `jwtVerify`; cannot loosen issuer, algorithms or `exp`. */
+  /** Passed through to jose's `jwtVerify`; options that could loosen it are refused by the option schema. */
   jwtVerify?: JWTVerifyOptions;
 }
 

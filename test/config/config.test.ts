@@ -176,6 +176,16 @@ describe('bearerAuth(options) validation', () => {
       /^bearerAuth options\.jwtVerify\.algorithms: set bearerAuth options\.algorithms instead$/,
     ],
     [
+      'a fixed clock through jwtVerify (would defeat exp)',
+      { jwtVerify: { currentDate: new Date(0) } },
+      /^bearerAuth options\.jwtVerify\.currentDate: is not accepted: it would loosen verification$/,
+    ],
+    [
+      'crit extensions through jwtVerify',
+      { jwtVerify: { crit: { 'urn:x': true } } },
+      /^bearerAuth options\.jwtVerify\.crit: is not accepted: it would loosen verification$/,
+    ],
+    [
       'a clock tolerance through jwtVerify',
       { jwtVerify: { clockTolerance: 3600 } },
       /^bearerAuth options\.jwtVerify\.clockTolerance: set bearerAuth options\.clockTolerance instead$/,
