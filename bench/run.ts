@@ -63,6 +63,10 @@ interface Row {
   p50: number;
   p99: number;
   ratio: number;
+  /** Server CPU time (all its threads) per request, µs: independent of what the load generator manages. */
+  cpuUs: number;
+  /** No-auth CPU per request / this CPU per request: the share of a core's capacity left for the route. */
+  cpuRatio: number;
   statuses: Record<string, number>;
   expected: number;
   unexpected: number;
@@ -86,6 +90,13 @@ async function startServer(variant: Variant, issuer: string): Promise<{ url: str
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}/mcp`, child };
+}
+
+/** CPU time (user + system, every thread) the process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 function rssMb(pid: number): number {
@@ -224,21 +235,27 @@ for (const alg of algs) {
   };
   console.log(`${alg}: minted ${pool.length} tokens in ${((Date.now() - minted) / 1000).toFixed(1)}s`);
   const servers = new Map<Variant, string>();
+  const pids = new Map<Variant, number>();
   await Promise.all(
     VARIANTS.map(async (variant) => {
       const server = await startServer(variant, issuer.issuer);
       children.push(server.child);
       servers.set(variant, server.url);
+      pids.set(variant, server.child.pid as number);
       // One request each, so that discovery and key fetches are not part of any measurement.
       await fetch(server.url, { headers: { authorization: `Bearer ${pool[0]}` } });
     }),
   );
   for (const scenario of SCENARIOS) {
     let baseline = 0;
+    let baselineCpu = 0;
     for (const variant of VARIANTS) {
       const url = servers.get(variant) as string;
       if (warmup > 0) await load(url, tokens[scenario], warmup);
+      const cpuBefore = cpuMs(pids.get(variant) as number);
       const result = await load(url, tokens[scenario], duration);
+      const cpuUs = ((cpuMs(pids.get(variant) as number) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+      if (variant === 'no-auth') baselineCpu = cpuUs;
       const statuses: Record<string, number> = {};
       for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
         statuses[code] = (stat as { count: number }).count;
@@ -255,6 +272,8 @@ for (const alg of algs) {
         p50: result.latency.p50,
         p99: result.latency.p99,
         ratio: baseline ? rps / baseline : 0,
+        cpuUs,
+        cpuRatio: cpuUs ? baselineCpu / cpuUs : 0,
         statuses,
         expected,
         unexpected: total - expected + result.errors + result.timeouts,
@@ -284,37 +303,33 @@ for (const m of memory) {
 
 // Targets (not pass/fail of the run: machines are noisy; read them).
 const targets: { name: string; ok: boolean; detail: string }[] = [];
+// Twice: by requests per second (what the issue states), and by server CPU per request (what
+// the server itself spends, untouched by how fast the load generator is on a given run).
 for (const alg of algs) {
   const of = (scenario: Scenario, variant: Variant) =>
     rows.find((r) => r.alg === alg && r.scenario === scenario && r.variant === variant) as Row;
-  const ours = (s: Scenario) => of(s, 'mcp-bearer-auth').ratio;
-  const bestPeer = (s: Scenario) => Math.max(0, ...PEERS.map((p) => of(s, p)?.ratio ?? 0));
   if (!of('reused', 'mcp-bearer-auth') || SCENARIOS.length < 4) continue;
-  targets.push({
-    name: `${alg} one token reused >= 0.90 of no-auth`,
-    ok: ours('reused') >= 0.9,
-    detail: ours('reused').toFixed(2),
-  });
-  targets.push({
-    name: `${alg} 1,000 distinct tokens >= 0.85 of no-auth`,
-    ok: ours('distinct-1000') >= 0.85,
-    detail: ours('distinct-1000').toFixed(2),
-  });
-  for (const s of ['never-seen', 'bad-signature'] as const) {
-    targets.push({
-      name: `${alg} ${s} >= best peer`,
-      ok: ours(s) >= bestPeer(s) * 0.97,
-      detail: `${ours(s).toFixed(2)} vs ${bestPeer(s).toFixed(2)}`,
-    });
+  for (const metric of ['ratio', 'cpuRatio'] as const) {
+    const label = metric === 'ratio' ? 'req/s' : 'CPU';
+    const ours = (s: Scenario) => of(s, 'mcp-bearer-auth')[metric];
+    const bestPeer = (s: Scenario) => Math.max(0, ...PEERS.map((p) => of(s, p)?.[metric] ?? 0));
+    const target = (name: string, value: number, bound: number, detail = value.toFixed(2)) =>
+      targets.push({ name: `${alg} ${name} (${label})`, ok: value >= bound, detail });
+    target('one token reused >= 0.90 of no-auth', ours('reused'), 0.9);
+    target('1,000 distinct tokens >= 0.85 of no-auth', ours('distinct-1000'), 0.85);
+    for (const s of ['never-seen', 'bad-signature'] as const) {
+      // 3% is below what one run can tell apart on this machine.
+      target(`${s} >= best peer`, ours(s), bestPeer(s) * 0.97, `${ours(s).toFixed(2)} vs ${bestPeer(s).toFixed(2)}`);
+    }
   }
 }
 
 const table = [
-  '| alg | scenario | server | req/s | p50 ms | p99 ms | ratio to no-auth | statuses |',
-  '|---|---|---|---:|---:|---:|---:|---|',
+  '| alg | scenario | server | req/s | p50 ms | p99 ms | ratio to no-auth (req/s) | server CPU µs/req | ratio to no-auth (CPU) | statuses |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
   ...rows.map(
     (r) =>
-      `| ${r.alg} | ${r.scenario} | ${r.variant} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.variant === 'no-auth' ? '1.00' : r.ratio.toFixed(2)} | ${Object.entries(
+      `| ${r.alg} | ${r.scenario} | ${r.variant} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.variant === 'no-auth' ? '1.00' : r.ratio.toFixed(2)} | ${r.cpuUs.toFixed(0)} | ${r.variant === 'no-auth' ? '1.00' : r.cpuRatio.toFixed(2)} | ${Object.entries(
         r.statuses,
       )
         .map(([c, n]) => `${c}: ${n}`)
