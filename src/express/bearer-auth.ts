@@ -35,12 +35,23 @@ export function createBearerAuthMiddleware(handler: BearerAuthHandler, authConte
   };
 }
 
+/**
+ * Written directly rather than with `res.json`: an error body needs no ETag or freshness check,
+ * and refusals are the path an attacker can make hot. The JSON is serialised once per response
+ * object (refusal responses are memoised, so mostly once per description).
+ */
 export function sendErrorResponse(res: Response, response: ErrorResponse): void {
   if (res.headersSent) return;
-  res.status(response.status);
+  const json = serialised.get(response) ?? JSON.stringify(response.body);
+  serialised.set(response, json);
+  res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.json(response.body);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
 }
+
+const serialised = new WeakMap<ErrorResponse, string>();
 
 /**
  * Every Authorization header the request carried. Node keeps only the first one in

@@ -90,9 +90,11 @@ describe('verified-token cache', () => {
         },
       }).bearerAuth('jwt', { clockTolerance: 0 }),
     );
-    const token = await issuer.token().expiresIn(1).sign();
+    // A few seconds of life, so that a busy machine still gets the first request in before exp.
+    const token = await issuer.token().expiresIn(3).sign();
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp as number;
     expect((await request(app).get('/mcp').set('Authorization', `Bearer ${token}`)).status).toBe(200);
-    await sleep(1100);
+    await sleep(Math.max(0, exp * 1000 - Date.now()) + 100);
     const res = await request(app).get('/mcp').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('expired');
