@@ -209,21 +209,18 @@ export class MCPAuth {
   }
 
   private pickResource(resource: string | undefined, where = 'bearerAuth options'): ProtectedResource {
-    if (resource === undefined) {
-      if (this.resources.length === 1) return this.resources[0] as ProtectedResource;
-      throw new MCPAuthConfigError(
-        'invalid_config',
-        `${where}.resource: required when several resources are configured (one of ${this.resources.map((r) => r.resource).join(', ')})`,
-      );
-    }
-    const found = this.resources.find((r) => r.resource === resource);
-    if (!found) {
-      throw new MCPAuthConfigError(
-        'invalid_config',
-        `${where}.resource: ${resource} is not a configured resource (configured: ${this.resources.map((r) => r.resource).join(', ')})`,
-      );
-    }
-    return found;
+    const found =
+      resource === undefined && this.resources.length === 1
+        ? this.resources[0]
+        : this.resources.find((r) => r.resource === resource);
+    if (found) return found;
+    const configured = this.resources.map((r) => r.resource).join(', ');
+    throw new MCPAuthConfigError(
+      'invalid_config',
+      resource === undefined
+        ? `${where}.resource: required when several resources are configured (one of ${configured})`
+        : `${where}.resource: ${resource} is not a configured resource (configured: ${configured})`,
+    );
   }
 
   /** Resolves an issuer's key set once (discovery, then the shared RemoteJwks), then from memory. */

@@ -60,7 +60,7 @@ export class RemoteJwks implements KeySet {
   version = 0;
 
   isStale(now: number): boolean {
-    return !this.keys || now - this.keys.fetchedAt > this.maxAge;
+    return this.currentIfFresh(now) === undefined;
   }
 
   currentIfFresh(now: number): KeyGetter | undefined {
@@ -69,8 +69,9 @@ export class RemoteJwks implements KeySet {
 
   /** Keys to verify with now: fetched if never had, refreshed if older than cacheMaxAge. */
   async current(): Promise<KeyGetter> {
+    const fresh = this.currentIfFresh(Date.now());
+    if (fresh) return fresh;
     const keys = this.keys;
-    if (keys && Date.now() - keys.fetchedAt <= this.maxAge) return keys.getKey;
     if (keys && Date.now() - keys.fetchedAt > this.maxAge + this.maxStale) {
       // Stale for too long: keys that may have been revoked meanwhile are not trusted any more.
       if (this.pending || this.sinceLastAttempt() >= RETRY_WITHOUT_KEYS_MS) await this.refresh();
