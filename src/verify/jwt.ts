@@ -8,11 +8,13 @@ import {
   decodeJwt,
   decodeProtectedHeader,
   errors,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyOptions,
   jwtVerify,
 } from 'jose';
 import { type MCPAuthTokenVerificationError, type TokenVerificationErrorCode, tokenRefusal } from '../errors.js';
+import { SyncJwsVerifier } from './jws-sync.js';
 import type { KeyGetter, KeySet } from './keys.js';
 import { deepFreeze, TokenCache } from './token-cache.js';
 
@@ -43,11 +45,14 @@ export interface JwtVerifierConfig {
 
 /**
  * Verifies tokens to claims. `cached` answers synchronously for a token verified before (and
- * still fine by the clock and the keys), so the hot path needs no promise at all.
+ * still fine by the clock and the keys), so the hot path needs no promise at all; `verifySync`
+ * verifies a token not in the cache without a promise when it can (undefined: use `verify`).
  */
 export interface ClaimsVerifier {
+  /** `knownMiss`: `cached` and `verifySync` have both just answered undefined for this token. */
   verify(token: string, knownMiss?: boolean): Promise<Record<string, unknown>>;
   cached(token: string): Record<string, unknown> | undefined;
+  verifySync?(token: string): Record<string, unknown> | undefined;
 }
 
 export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
@@ -80,6 +85,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
   const cache = new TokenCache<CachedToken>(config.cacheMaxEntries);
   const doorkeeper = new Doorkeeper(config.cacheMaxEntries);
   const toleranceMs = config.clockTolerance * 1000;
+  const jws = new SyncJwsVerifier();
 
   /** Keyed by the signature (shorter to hash than the token); the whole token must match too. */
   const cacheKey = (token: string) => token.slice(token.lastIndexOf('.') + 1);
@@ -97,13 +103,38 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     return fresh ? hit.payload : undefined;
   }
 
-  /** `knownMiss`: the caller has just asked `cached` and got nothing; do not look again. */
-  async function verify(token: string, knownMiss = false): Promise<JWTPayload> {
-    const hit = knownMiss ? undefined : cached(token);
-    if (hit) return hit;
+  /**
+   * A token not in the cache, verified on this thread when its issuer's keys are at hand and
+   * jose has already chosen the key it names (jws-sync.ts); undefined otherwise.
+   */
+  function verifySync(token: string): JWTPayload | undefined {
+    if (countDots(token) !== 2) return undefined;
+    const issuer = onlyIssuer ?? triage(token);
+    const jwks = issuer.resolved;
     const now = Date.now();
+    const keys = jwks?.currentIfFresh(now);
+    if (!jwks || !keys) return undefined;
+    let payload: JWTPayload | undefined;
+    try {
+      payload = jws.verify(token, keys, issuer.allowed, issuer.options);
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+    return payload && admit(token, { payload: checkDates(payload), keySet: jwks, version: jwks.version }, now);
+  }
+
+  async function verify(token: string, knownMiss = false): Promise<JWTPayload> {
+    if (!knownMiss) {
+      const answered = cached(token) ?? verifySync(token);
+      if (answered) return answered;
+    }
+    const now = Date.now();
+    return admit(token, await verifyJwtSignature(token), now);
+  }
+
+  /** Verified: frozen, and cached from its second verification. */
+  function admit(token: string, verified: Verified, now: number): JWTPayload {
     const key = cacheKey(token);
-    const verified = await verifyJwtSignature(token);
     // Frozen whether cached or not, so that req.auth.claims behaves the same on every request.
     deepFreeze(verified.payload);
     const { exp, nbf } = verified.payload;
@@ -125,7 +156,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     return verified.payload;
   }
 
-  return { verify, cached };
+  return { verify, cached, verifySync };
 
   /** Reads the unverified token: its issuer must be trusted and its algorithm allowed for that issuer. */
   function triage(token: string): IssuerState {
@@ -146,7 +177,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     return issuer;
   }
 
-  async function verifyJwtSignature(token: string): Promise<{ payload: JWTPayload; keySet: KeySet; version: number }> {
+  async function verifyJwtSignature(token: string): Promise<Verified> {
     const dots = countDots(token);
     if (dots === 4) throw invalid('Encrypted (JWE) access tokens are not accepted');
     if (dots !== 2) throw invalid('The access token is not a JWT');
@@ -161,12 +192,12 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
     issuer.resolved ??= await issuer.keySet();
     const jwks = issuer.resolved;
     const options = issuer.options;
-    let payload: JWTPayload;
+    let result: VerifiedWith;
     let getKey = jwks.currentIfFresh(Date.now()) ?? (await jwks.current());
     // The keys this result is verified with: a later key change makes a cached copy stale.
     let version = jwks.version;
     try {
-      payload = await verifyWithKeys(token, getKey, options);
+      result = await verifyWithKeys(token, getKey, options);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw mapJoseError(error);
       if (trusted) triage(token);
@@ -179,19 +210,33 @@ export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
       try {
         getKey = await jwks.current();
         version = jwks.version;
-        payload = await verifyWithKeys(token, getKey, options);
+        result = await verifyWithKeys(token, getKey, options);
       } catch (retryError) {
         throw mapJoseError(retryError);
       }
     }
-    for (const claim of ['exp', 'nbf', 'iat'] as const) {
-      const value = payload[claim];
-      if (value !== undefined && !(Number.isFinite(value) && value <= MAX_NUMERIC_DATE)) {
-        throw invalid(`The token's ${claim} claim is not a valid date`, 'invalid_claims');
-      }
-    }
-    return { payload, keySet: jwks, version };
+    // The key jose chose alone for this alg and kid: the next token naming them is checked in jws-sync.
+    if (result.key !== undefined) jws.remember(getKey, result.protectedHeader, result.key);
+    return { payload: checkDates(result.payload), keySet: jwks, version };
   }
+}
+
+/** jose accepts any number; a date claim beyond year 9999 is refused. */
+function checkDates(payload: JWTPayload): JWTPayload {
+  for (const claim of ['exp', 'nbf', 'iat'] as const) {
+    const value = payload[claim];
+    if (value !== undefined && !(Number.isFinite(value) && value <= MAX_NUMERIC_DATE)) {
+      throw invalid(`The token's ${claim} claim is not a valid date`, 'invalid_claims');
+    }
+  }
+  return payload;
+}
+
+interface Verified {
+  payload: JWTPayload;
+  /** The keys it was verified with, and their version then. */
+  keySet: KeySet;
+  version: number;
 }
 
 /** A trusted issuer as the verifier keeps it: its key set once resolved, and its jose options. */
@@ -245,16 +290,25 @@ class Doorkeeper {
 /** Larger tokens are verified every time rather than held in memory. */
 const MAX_CACHED_TOKEN_LENGTH = 8192;
 
+interface VerifiedWith {
+  payload: JWTPayload;
+  protectedHeader: JWTHeaderParameters;
+  /** The key jose chose, when it was the only candidate. */
+  key?: unknown;
+}
+
 /** Several keys can match a token without `kid`: try each (a JWK Set holds a handful). */
-async function verifyWithKeys(token: string, getKey: KeyGetter, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyWithKeys(token: string, getKey: KeyGetter, options: JWTVerifyOptions): Promise<VerifiedWith> {
   try {
-    return (await jwtVerify(token, getKey, options)).payload;
+    const { payload, protectedHeader, key } = await jwtVerify(token, getKey, options);
+    return { payload, protectedHeader, key };
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
     let last: unknown = new errors.JWSSignatureVerificationFailed();
     for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
       try {
-        return (await jwtVerify(token, key, options)).payload;
+        const { payload, protectedHeader } = await jwtVerify(token, key, options);
+        return { payload, protectedHeader };
       } catch (keyError) {
         last = keyError;
         if (!(keyError instanceof errors.JWSSignatureVerificationFailed)) break;

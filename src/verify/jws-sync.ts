@@ -1,0 +1,141 @@
+/**
+ * JWS signatures (RFC 7515, RFC 7518 §3) checked on this thread with node:crypto's one-shot
+ * `verify`, for the common case of a token signed by a key jose has already chosen once.
+ *
+ * Why: jose verifies through WebCrypto, whose every call on Node 20 is a job handed to the libuv
+ * pool and back: 15–25 µs of hand-off per token, more than an RS256 check itself (docs/performance.md).
+ * What stays with jose: parsing (header, base64url), the choice of key for an `alg`/`kid` (it is
+ * remembered from a successful jose verification, never made here), and every claim check (the
+ * verified payload is judged by jose's own claims validation). Anything out of the ordinary —
+ * `crit`, `b64`, a key not yet chosen, several candidate keys, HS* secrets — returns undefined,
+ * and the caller lets jose decide the whole token.
+ */
+import { constants, KeyObject, verify as oneShotVerify } from 'node:crypto';
+import { base64url, decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, UnsecuredJWT } from 'jose';
+import { tokenRefusal } from '../errors.js';
+
+interface SignatureParameters {
+  /** The digest node:crypto is given (null: EdDSA hashes internally). */
+  digest: string | null;
+  /** JWS carries ECDSA signatures as r || s (RFC 7518 §3.4), not DER. */
+  ieeeP1363?: true;
+  /** RSASSA-PSS salt length in bytes: the digest's length (RFC 7518 §3.5). */
+  pssSaltLength?: number;
+}
+
+const SIGNATURE_PARAMETERS: Readonly<Record<string, SignatureParameters>> = {
+  RS256: { digest: 'sha256' },
+  RS384: { digest: 'sha384' },
+  RS512: { digest: 'sha512' },
+  PS256: { digest: 'sha256', pssSaltLength: 32 },
+  PS384: { digest: 'sha384', pssSaltLength: 48 },
+  PS512: { digest: 'sha512', pssSaltLength: 64 },
+  ES256: { digest: 'sha256', ieeeP1363: true },
+  ES384: { digest: 'sha384', ieeeP1363: true },
+  ES512: { digest: 'sha512', ieeeP1363: true },
+  EdDSA: { digest: null },
+  Ed25519: { digest: null },
+};
+
+/** More (alg, kid) pairs than any JWK Set has; a bound all the same. */
+const MAX_KEYS_PER_SET = 64;
+
+/** `{"alg":"none"}`: the header under which jose's claims validation reads a verified payload. */
+const UNSECURED_HEADER = base64url.encode('{"alg":"none"}');
+
+type VerifyKey = Parameters<typeof oneShotVerify>[2];
+
+export class SyncJwsVerifier {
+  /** Per key getter (a new JWK Set starts empty): `${alg} ${kid}` -> the key jose chose for it. */
+  private readonly chosen = new WeakMap<object, Map<string, VerifyKey>>();
+
+  /**
+   * After jose has verified a token with a key it chose alone (not one of several candidates):
+   * later tokens naming the same `alg` and `kid` can be checked here.
+   */
+  remember(keys: object, header: { alg?: unknown; kid?: unknown }, key: unknown): void {
+    const slot = slotOf(header);
+    const parameters = slot === undefined ? undefined : SIGNATURE_PARAMETERS[header.alg as string];
+    if (slot === undefined || !parameters) return;
+    let keyObject: KeyObject;
+    try {
+      keyObject = key instanceof KeyObject ? key : KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
+    } catch {
+      return; // not a key node:crypto can use here (e.g. a secret's bytes): jose keeps the job
+    }
+    if (keyObject.type !== 'public') return;
+    let set = this.chosen.get(keys);
+    if (!set) {
+      set = new Map();
+      this.chosen.set(keys, set);
+    }
+    if (set.size >= MAX_KEYS_PER_SET && !set.has(slot)) return;
+    set.set(slot, verifyKeyFor(keyObject, parameters));
+  }
+
+  /**
+   * The verified, claim-checked payload; throws the refusal for a bad signature and jose's error
+   * for a claim; undefined when this token is for jose to judge (see the file comment).
+   * @param options the same options jose's `jwtVerify` is given for this issuer.
+   */
+  verify(token: string, keys: object, allowed: ReadonlySet<string>, options: JWTVerifyOptions): JWTPayload | undefined {
+    const set = this.chosen.get(keys);
+    if (!set) return undefined;
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return undefined;
+    }
+    // Extensions and unencoded payloads (RFC 7797) are jose's to refuse.
+    if ('crit' in header || 'b64' in header) return undefined;
+    const { alg } = header;
+    const slot = slotOf(header);
+    if (slot === undefined || typeof alg !== 'string' || !allowed.has(alg)) return undefined;
+    const key = set.get(slot);
+    const parameters = SIGNATURE_PARAMETERS[alg];
+    if (key === undefined || parameters === undefined) return undefined;
+
+    const firstDot = token.indexOf('.');
+    const lastDot = token.lastIndexOf('.');
+    // Exactly three parts (a JWE has five: jose refuses it).
+    if (firstDot === lastDot || token.indexOf('.', firstDot + 1) !== lastDot) return undefined;
+    const signingInput = token.slice(0, lastDot);
+    // The signing input is ASCII by construction in a compact JWS; anything else is jose's to refuse.
+    if (Buffer.byteLength(signingInput) !== signingInput.length) return undefined;
+    let signature: Uint8Array;
+    try {
+      signature = base64url.decode(token.slice(lastDot + 1));
+    } catch {
+      return undefined;
+    }
+    let valid: boolean;
+    try {
+      valid = oneShotVerify(parameters.digest, Buffer.from(signingInput, 'latin1'), key, signature);
+    } catch {
+      valid = false; // as jose: a signature the key cannot even read is a failed verification
+    }
+    if (!valid) throw tokenRefusal('The token signature is invalid', 'invalid_signature');
+
+    // The payload just verified, read by jose's claims validation (issuer, audience, exp, nbf,
+    // typ, required claims), under a header that carries the signed `typ` and nothing else.
+    const claimsHeader =
+      options.typ === undefined ? UNSECURED_HEADER : base64url.encode(JSON.stringify({ alg: 'none', typ: header.typ }));
+    return UnsecuredJWT.decode(`${claimsHeader}.${token.slice(firstDot + 1, lastDot)}.`, options).payload;
+  }
+}
+
+/** Where a header's key lives in the map: jose chooses a JWK by `alg` and `kid` alone. */
+function slotOf(header: { alg?: unknown; kid?: unknown }): string | undefined {
+  if (typeof header.alg !== 'string') return undefined;
+  if (header.kid !== undefined && typeof header.kid !== 'string') return undefined;
+  return header.kid === undefined ? header.alg : `${header.alg} ${header.kid}`;
+}
+
+function verifyKeyFor(key: KeyObject, parameters: SignatureParameters): VerifyKey {
+  if (parameters.ieeeP1363) return { key, dsaEncoding: 'ieee-p1363' };
+  if (parameters.pssSaltLength !== undefined) {
+    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: parameters.pssSaltLength };
+  }
+  return key;
+}
