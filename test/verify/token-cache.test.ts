@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCPAuth } from '../../src/index.js';
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
 import { createJwtVerifier } from '../../src/verify/jwt.js';
-import { ConfiguredKeySet, type KeySet } from '../../src/verify/keys.js';
+import { ConfiguredKeySet } from '../../src/verify/keys.js';
 import { TokenCache } from '../../src/verify/token-cache.js';
 import { expressVersions, protectedApp } from '../helpers/apps.js';
 
