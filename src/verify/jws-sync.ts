@@ -44,10 +44,16 @@ const MAX_KEYS_PER_SET = 64;
 const UNSECURED_HEADER = base64url.encode('{"alg":"none"}');
 
 type VerifyKey = Parameters<typeof oneShotVerify>[2];
+type Header = ReturnType<typeof decodeProtectedHeader>;
 
 export class SyncJwsVerifier {
   /** Per key getter (a new JWK Set starts empty): `${alg} ${kid}` -> the key jose chose for it. */
   private readonly chosen = new WeakMap<object, Map<string, VerifyKey>>();
+  /**
+   * Protected headers of tokens whose signature verified, by their encoded form: an issuer signs
+   * every token with one of a handful of headers, so most tokens skip decoding theirs.
+   */
+  private readonly headers = new Map<string, Readonly<Header>>();
 
   /**
    * After jose has verified a token with a key it chose alone (not one of several candidates):
@@ -81,11 +87,18 @@ export class SyncJwsVerifier {
   verify(token: string, keys: object, allowed: ReadonlySet<string>, options: JWTVerifyOptions): JWTPayload | undefined {
     const set = this.chosen.get(keys);
     if (!set) return undefined;
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch {
-      return undefined;
+    const firstDot = token.indexOf('.');
+    const lastDot = token.lastIndexOf('.');
+    // Exactly three parts (a JWE has five: jose refuses it).
+    if (firstDot === -1 || firstDot === lastDot || token.indexOf('.', firstDot + 1) !== lastDot) return undefined;
+    const encodedHeader = token.slice(0, firstDot);
+    let header = this.headers.get(encodedHeader);
+    if (header === undefined) {
+      try {
+        header = decodeProtectedHeader(token);
+      } catch {
+        return undefined;
+      }
     }
     // Extensions and unencoded payloads (RFC 7797) are jose's to refuse.
     if ('crit' in header || 'b64' in header) return undefined;
@@ -95,11 +108,6 @@ export class SyncJwsVerifier {
     const key = set.get(slot);
     const parameters = SIGNATURE_PARAMETERS[alg];
     if (key === undefined || parameters === undefined) return undefined;
-
-    const firstDot = token.indexOf('.');
-    const lastDot = token.lastIndexOf('.');
-    // Exactly three parts (a JWE has five: jose refuses it).
-    if (firstDot === lastDot || token.indexOf('.', firstDot + 1) !== lastDot) return undefined;
     const signingInput = token.slice(0, lastDot);
     // The signing input is ASCII by construction in a compact JWS; anything else is jose's to refuse.
     if (Buffer.byteLength(signingInput) !== signingInput.length) return undefined;
@@ -116,6 +124,9 @@ export class SyncJwsVerifier {
       valid = false; // as jose: a signature the key cannot even read is a failed verification
     }
     if (!valid) throw tokenRefusal('The token signature is invalid', 'invalid_signature');
+    if (this.headers.size < MAX_KEYS_PER_SET && !this.headers.has(encodedHeader)) {
+      this.headers.set(encodedHeader, Object.freeze(header));
+    }
 
     // The payload just verified, read by jose's claims validation (issuer, audience, exp, nbf,
     // typ, required claims), under a header that carries the signed `typ` and nothing else.
