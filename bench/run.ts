@@ -44,14 +44,14 @@ const VARIANTS = list<Variant>('variants', [
 const PEERS = VARIANTS.filter((v) => v !== 'no-auth' && v !== 'mcp-bearer-auth');
 const SCENARIOS = list<Scenario>('scenarios', ['reused', 'distinct-1000', 'never-seen', 'bad-signature']);
 const smoke = flag('smoke');
-const duration = option('duration', smoke ? 0.3 : 3);
-const rounds = option('rounds', smoke ? 1 : 5);
+const duration = option('duration', smoke ? 0.3 : 2);
+const rounds = option('rounds', smoke ? 1 : 7);
 const warmup = smoke ? 0 : option('warmup', 1);
 const connections = option('connections', smoke ? 5 : 50);
 const algs = smoke ? (['ES256'] as TestIssuerAlg[]) : list<TestIssuerAlg>('algs', ['RS256', 'ES256']);
 // never-seen: each round sends this many tokens no server has seen before, each exactly once
 // (a run of so many requests, not of `duration` seconds); warm-up uses its own tokens too.
-const neverSeenPerRound = option('never-seen', smoke ? 100 : 10_000);
+const neverSeenPerRound = option('never-seen', smoke ? 100 : 8_000);
 const neverSeenWarmup = smoke ? 0 : 2_000;
 const memoryRequests = option('memory-requests', smoke ? 3_000 : 1_000_000);
 const MEMORY_CAP_MB = 150;
