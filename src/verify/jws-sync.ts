@@ -23,19 +23,20 @@ interface SignatureParameters {
   pssSaltLength?: number;
 }
 
-const SIGNATURE_PARAMETERS: Readonly<Record<string, SignatureParameters>> = {
-  RS256: { digest: 'sha256' },
-  RS384: { digest: 'sha384' },
-  RS512: { digest: 'sha512' },
-  PS256: { digest: 'sha256', pssSaltLength: 32 },
-  PS384: { digest: 'sha384', pssSaltLength: 48 },
-  PS512: { digest: 'sha512', pssSaltLength: 64 },
-  ES256: { digest: 'sha256', ieeeP1363: true },
-  ES384: { digest: 'sha384', ieeeP1363: true },
-  ES512: { digest: 'sha512', ieeeP1363: true },
-  EdDSA: { digest: null },
-  Ed25519: { digest: null },
-};
+/** A Map, so that no header `alg` can find anything on a prototype. */
+const SIGNATURE_PARAMETERS: ReadonlyMap<string, SignatureParameters> = new Map<string, SignatureParameters>([
+  ['RS256', { digest: 'sha256' }],
+  ['RS384', { digest: 'sha384' }],
+  ['RS512', { digest: 'sha512' }],
+  ['PS256', { digest: 'sha256', pssSaltLength: 32 }],
+  ['PS384', { digest: 'sha384', pssSaltLength: 48 }],
+  ['PS512', { digest: 'sha512', pssSaltLength: 64 }],
+  ['ES256', { digest: 'sha256', ieeeP1363: true }],
+  ['ES384', { digest: 'sha384', ieeeP1363: true }],
+  ['ES512', { digest: 'sha512', ieeeP1363: true }],
+  ['EdDSA', { digest: null }],
+  ['Ed25519', { digest: null }],
+]);
 
 /** More (alg, kid) pairs than any JWK Set has; a bound all the same. */
 const MAX_KEYS_PER_SET = 64;
@@ -50,8 +51,9 @@ export class SyncJwsVerifier {
   /** Per key getter (a new JWK Set starts empty): `${alg} ${kid}` -> the key jose chose for it. */
   private readonly chosen = new WeakMap<object, Map<string, VerifyKey>>();
   /**
-   * Protected headers of tokens whose signature verified, by their encoded form: an issuer signs
-   * every token with one of a handful of headers, so most tokens skip decoding theirs.
+   * Protected headers of tokens accepted here, by their encoded form: an issuer signs every token
+   * with one of a handful of headers, so most tokens skip decoding theirs. Only accepted tokens
+   * add one, so the first few (the bound) are the issuer's own.
    */
   private readonly headers = new Map<string, Readonly<Header>>();
 
@@ -61,7 +63,7 @@ export class SyncJwsVerifier {
    */
   remember(keys: object, header: { alg?: unknown; kid?: unknown }, key: unknown): void {
     const slot = slotOf(header);
-    const parameters = slot === undefined ? undefined : SIGNATURE_PARAMETERS[header.alg as string];
+    const parameters = slot === undefined ? undefined : SIGNATURE_PARAMETERS.get(header.alg as string);
     if (slot === undefined || !parameters) return;
     let keyObject: KeyObject;
     try {
@@ -106,7 +108,7 @@ export class SyncJwsVerifier {
     const slot = slotOf(header);
     if (slot === undefined || typeof alg !== 'string' || !allowed.has(alg)) return undefined;
     const key = set.get(slot);
-    const parameters = SIGNATURE_PARAMETERS[alg];
+    const parameters = SIGNATURE_PARAMETERS.get(alg);
     if (key === undefined || parameters === undefined) return undefined;
     const signingInput = token.slice(0, lastDot);
     // The signing input is ASCII by construction in a compact JWS; anything else is jose's to refuse.
@@ -124,15 +126,16 @@ export class SyncJwsVerifier {
       valid = false; // as jose: a signature the key cannot even read is a failed verification
     }
     if (!valid) throw tokenRefusal('The token signature is invalid', 'invalid_signature');
-    if (this.headers.size < MAX_KEYS_PER_SET && !this.headers.has(encodedHeader)) {
-      this.headers.set(encodedHeader, Object.freeze(header));
-    }
 
     // The payload just verified, read by jose's claims validation (issuer, audience, exp, nbf,
     // typ, required claims), under a header that carries the signed `typ` and nothing else.
     const claimsHeader =
       options.typ === undefined ? UNSECURED_HEADER : base64url.encode(JSON.stringify({ alg: 'none', typ: header.typ }));
-    return UnsecuredJWT.decode(`${claimsHeader}.${token.slice(firstDot + 1, lastDot)}.`, options).payload;
+    const { payload } = UnsecuredJWT.decode(`${claimsHeader}.${token.slice(firstDot + 1, lastDot)}.`, options);
+    if (this.headers.size < MAX_KEYS_PER_SET && !this.headers.has(encodedHeader)) {
+      this.headers.set(encodedHeader, Object.freeze(header));
+    }
+    return payload;
   }
 }
 

@@ -55,7 +55,7 @@ export interface ClaimsVerifier {
   verifySync?(token: string): Record<string, unknown> | undefined;
 }
 
-export function createJwtVerifier(config: JwtVerifierConfig): ClaimsVerifier {
+export function createJwtVerifier(config: JwtVerifierConfig): Required<ClaimsVerifier> {
   const requiredClaims = [
     ...new Set(['exp', ...(config.strict ? RFC9068_CLAIMS : []), ...(config.jwtVerify?.requiredClaims ?? [])]),
   ];

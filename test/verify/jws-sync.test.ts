@@ -3,11 +3,13 @@
  * algorithm it takes, and for fuzzed headers, claims and signatures, whenever it gives a verdict
  * that verdict is jose's `jwtVerify` verdict, payload included. Keys and signatures are real.
  */
-import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { base64url, createLocalJWKSet, exportJWK, type JWK, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SyncJwsVerifier } from '../../src/verify/jws-sync.js';
+import { createJwtVerifier } from '../../src/verify/jwt.js';
+import { ConfiguredKeySet, type KeySet } from '../../src/verify/keys.js';
 
 const ISSUER = 'https://issuer.example.com';
 const AUDIENCE = 'https://api.example.com/mcp';
@@ -172,7 +174,20 @@ describe('synchronous JWS verification agrees with jose', () => {
           nbf: claimValue,
           iat: claimValue,
           wantTyp: fc.constantFrom(undefined, 'at+jwt'),
-          damage: mostly('none', 'flip', 'truncate', 'extend', 'pad', 'illegal', 'empty', 'swap-payload'),
+          damage: mostly(
+            'none',
+            'flip',
+            'truncate',
+            'extend',
+            'pad',
+            'illegal',
+            'empty',
+            'swap-payload',
+            'non-ascii',
+            'extra-part',
+            'leading-dot',
+            'trailing-dot',
+          ),
           at: fc.nat(),
         }),
         async (c) => {
@@ -191,6 +206,10 @@ describe('synchronous JWS verification agrees with jose', () => {
           if (c.damage === 'pad') token = `${token}=`;
           if (c.damage === 'illegal') token = `${token.slice(0, sig)}+/${token.slice(sig + 2)}`;
           if (c.damage === 'empty') token = token.slice(0, sig);
+          if (c.damage === 'non-ascii') token = `${token.slice(0, sig - 3)}é${token.slice(sig - 2)}`;
+          if (c.damage === 'extra-part') token = `${token}.${token.slice(sig)}`;
+          if (c.damage === 'leading-dot') token = `.${token}`;
+          if (c.damage === 'trailing-dot') token = `${token}.`;
           if (c.damage === 'swap-payload') {
             const other = signCompact(signer, header, validClaims());
             token = `${other.slice(0, other.lastIndexOf('.'))}${token.slice(sig - 1)}`;
@@ -208,5 +227,65 @@ describe('synchronous JWS verification agrees with jose', () => {
     // The property must have exercised the synchronous path, both ways.
     expect(decided).toBeGreaterThan(RUNS);
     expect(accepted).toBeGreaterThan(0);
+  });
+});
+
+/** The verifier as the middleware builds it, over configured keys: what `verifySync` does before and after jose. */
+function jwtVerifierOver(keys: KeySet, algorithms: string[]) {
+  return createJwtVerifier({
+    issuers: new Map([[ISSUER, { keySet: async () => keys, algorithms }]]),
+    clockTolerance: 0,
+    cacheMaxEntries: 0,
+  });
+}
+
+describe('verifySync in the JWT verifier', () => {
+  const es256 = () => signers.find((s) => s.alg === 'ES256') as Signer;
+
+  it('a JWK without kid, tokens without kid: the second token is verified synchronously', async () => {
+    const { kid: _omitted, ...jwk } = es256().jwk;
+    const verifier = jwtVerifierOver(ConfiguredKeySet.fromJwks({ keys: [jwk] }), ['ES256']);
+    const token = () => signCompact(es256(), { alg: 'ES256' }, validClaims());
+    expect(verifier.verifySync(token())).toBeUndefined(); // jose has not chosen a key yet
+    await verifier.verify(token());
+    expect(verifier.verifySync(token())).toMatchObject({ iss: ISSUER });
+    // A kid the JWK does not have is jose's to refuse.
+    expect(verifier.verifySync(signCompact(es256(), { alg: 'ES256', kid: 'x' }, validClaims()))).toBeUndefined();
+  });
+
+  it('several keys match a token without kid: jose tries each, and no key is remembered for it', async () => {
+    const other = keyPairFor('ES256');
+    const jwks = {
+      keys: [es256().jwk, { ...(await exportJWK(other.publicKey)), alg: 'ES256' }].map(({ kid: _k, ...k }) => k),
+    };
+    const verifier = jwtVerifierOver(ConfiguredKeySet.fromJwks(jwks), ['ES256']);
+    const token = () => signCompact(es256(), { alg: 'ES256' }, validClaims());
+    await expect(verifier.verify(token())).resolves.toMatchObject({ iss: ISSUER });
+    expect(verifier.verifySync(token())).toBeUndefined();
+  });
+
+  it('a configured PEM public key: verified synchronously after the first token; a bad signature is refused', async () => {
+    const signer = signers.find((s) => s.alg === 'RS256') as Signer;
+    const pem = createPublicKey({ key: signer.jwk as JsonWebKey, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    const verifier = jwtVerifierOver(ConfiguredKeySet.fromPublicKey(pem), ['RS256']);
+    const token = () => signCompact(signer, { alg: 'RS256', kid: 'whatever' }, validClaims());
+    await verifier.verify(token());
+    expect(verifier.verifySync(token())).toMatchObject({ iss: ISSUER });
+    expect(() => verifier.verifySync(corrupt(token(), 3))).toThrow(
+      expect.objectContaining({ code: 'invalid_signature' }),
+    );
+  });
+
+  it('one trusted issuer: a well-signed token naming another issuer is refused, synchronously', async () => {
+    const verifier = jwtVerifierOver(ConfiguredKeySet.fromJwks({ keys: [es256().jwk] }), ['ES256']);
+    await verifier.verify(signCompact(es256(), { alg: 'ES256', kid: es256().kid }, validClaims()));
+    const foreign = signCompact(
+      es256(),
+      { alg: 'ES256', kid: es256().kid },
+      { ...validClaims(), iss: 'https://evil.example.com' },
+    );
+    expect(() => verifier.verifySync(foreign)).toThrow(expect.objectContaining({ code: 'unknown_issuer' }));
   });
 });
