@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createTestIssuer, type TestIssuer, type TestIssuerAlg } from '../src/testing/index.js';
 import { renderChart } from './chart.js';
+import { type InProcessRow, measureInProcess } from './in-process.js';
 import type { Variant } from './servers.js';
 
 type Scenario = 'reused' | 'distinct-1000' | 'never-seen' | 'bad-signature';
@@ -259,6 +260,7 @@ async function memoryFlood(alg: TestIssuerAlg, issuer: TestIssuer, valid: readon
 const rows: Row[] = [];
 const checks: { name: string; ok: boolean; detail: string }[] = [];
 const memory: Awaited<ReturnType<typeof memoryFlood>>[] = [];
+const inProcess: InProcessRow[] = [];
 const children: ChildProcess[] = [];
 process.on('exit', () => {
   for (const c of children) c.kill();
@@ -362,6 +364,18 @@ for (const alg of algs) {
       });
     }
   }
+  // Nothing else runs now: the servers are idle, and this process has never seen these tokens.
+  inProcess.push(
+    ...(await measureInProcess({
+      alg,
+      issuer: issuer.issuer,
+      resource: RESOURCE,
+      fresh,
+      bad: tokens['bad-signature'],
+      rounds,
+      perRound: smoke ? 10 : 1500,
+    })),
+  );
   if (!flag('skip-memory')) memory.push(await memoryFlood(alg, issuer, fresh));
   for (const child of children.splice(0)) child.kill();
   await issuer.close();
@@ -403,7 +417,28 @@ for (const alg of algs) {
       target(`${s} >= best peer`, ours(s), bestPeer(s), `${ours(s).toFixed(2)} vs ${bestPeer(s).toFixed(2)}`);
     }
   }
+  // The same two targets where the libraries differ, without HTTP's noise: our whole middleware
+  // against the jwtVerify call each peer makes inside its own.
+  for (const s of ['never-seen', 'bad-signature'] as const) {
+    const cost = (subject: InProcessRow['subject']) =>
+      inProcess.find((r) => r.alg === alg && r.scenario === s && r.subject === subject)?.cpuUs ?? Number.NaN;
+    const ours = cost('mcp-bearer-auth middleware');
+    const floor = Math.min(cost('jose 6 jwtVerify'), cost('jose 4 jwtVerify'));
+    targets.push({
+      name: `${alg} ${s}: our whole middleware <= the jwtVerify call inside every peer (in-process CPU)`,
+      ok: ours <= floor,
+      detail: `${ours.toFixed(1)} µs vs ${floor.toFixed(1)} µs`,
+    });
+  }
 }
+const inProcessTable = [
+  '| alg | scenario | what | CPU µs per token (median) | range over rounds |',
+  '|---|---|---|---:|---:|',
+  ...inProcess.map(
+    (r) =>
+      `| ${r.alg} | ${r.scenario} | ${r.subject} | ${r.cpuUs.toFixed(1)} | ${r.range[0].toFixed(1)}–${r.range[1].toFixed(1)} |`,
+  ),
+].join('\n');
 
 const ratioCell = (r: Row, value: number, [low, high]: [number, number]) =>
   r.variant === 'no-auth'
@@ -423,7 +458,7 @@ const table = [
         .join(', ')} |`,
   ),
 ].join('\n');
-console.log(`\n${table}\n`);
+console.log(`\n${table}\n\nIn-process (no HTTP): the part that differs between libraries\n\n${inProcessTable}\n`);
 for (const c of [...checks, ...(smoke ? [] : targets)])
   console.log(`${c.ok ? 'PASS' : c === targets.find((t) => t === c) ? 'MISS' : 'FAIL'}  ${c.name}  (${c.detail})`);
 
@@ -443,6 +478,7 @@ const report = {
   targets,
   memory,
   memoryCapMb: MEMORY_CAP_MB,
+  inProcess,
 };
 writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(
@@ -454,7 +490,7 @@ writeFileSync(
     algs,
   ),
 );
-writeFileSync(join(outDir, 'latest.md'), `${table}\n`);
+writeFileSync(join(outDir, 'latest.md'), `${table}\n\n${inProcessTable}\n`);
 console.log(`\nresults: ${join(outDir, 'latest.json')}, chart: ${join(outDir, 'latest.svg')}`);
 const failed = checks.filter((c) => !c.ok);
 process.exit(failed.length === 0 ? 0 : 1);
