@@ -1,5 +1,5 @@
 /** The Express adapter: header in, `req.auth` or an error response out. */
-import type { Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { enableAuthContext, runWithAuthInfo } from '../auth-context.js';
 import type { BearerAuthHandler, BearerAuthOutcome } from '../http/bearer-auth.js';
 import type { ErrorResponse } from '../http/responses.js';
@@ -18,21 +18,25 @@ export type AuthenticatedRequest = Request & { auth: AuthInfo };
 export function createBearerAuthMiddleware(handler: BearerAuthHandler, authContext: boolean): RequestHandler {
   if (authContext) enableAuthContext();
   return (req, res, next) => {
-    const respond = (outcome: BearerAuthOutcome) => {
-      if (!outcome.ok) return sendErrorResponse(res, outcome.response);
-      req.auth = outcome.auth;
-      // With authContext, the rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
-      if (authContext) runWithAuthInfo(outcome.auth, next);
-      else next();
-    };
     const outcome = handler.authenticate(authorizationHeaders(req), req.originalUrl ?? req.url);
-    if (!(outcome instanceof Promise)) return respond(outcome);
+    // Most requests are answered synchronously: no closure is made for them.
+    if (!(outcome instanceof Promise)) return respond(outcome, req, res, next, authContext);
     // next() runs once, inside respond: what it throws later belongs to whoever threw it, and
     // Express's own next does not throw. Nothing here can reject unhandled.
-    outcome.then(respond).catch((error: unknown) => {
-      if (!res.headersSent && req.auth === undefined) next(error);
-    });
+    outcome
+      .then((settled) => respond(settled, req, res, next, authContext))
+      .catch((error: unknown) => {
+        if (!res.headersSent && req.auth === undefined) next(error);
+      });
   };
+}
+
+function respond(outcome: BearerAuthOutcome, req: Request, res: Response, next: NextFunction, authContext: boolean) {
+  if (!outcome.ok) return sendErrorResponse(res, outcome.response);
+  req.auth = outcome.auth;
+  // With authContext, the rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
+  if (authContext) runWithAuthInfo(outcome.auth, next);
+  else next();
 }
 
 /**
