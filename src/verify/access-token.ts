@@ -108,6 +108,11 @@ export class AccessTokenVerifier {
     return claims ? this.accept(token, claims, true) : undefined;
   }
 
+  /** True when `verifySync` may answer (a JWT source, no claimCheck): a signature is then checked on this thread. */
+  get verifiesSynchronously(): boolean {
+    return this.source.kind !== 'custom' && !this.policy.claimCheck && this.source.verifier.verifySync !== undefined;
+  }
+
   /**
    * A token not in the cache, verified without a promise when the source can (a JWT whose key is
    * at hand). Undefined otherwise: use `verify`. Throws the same errors `verify` rejects with.

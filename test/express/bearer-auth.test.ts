@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCPAuth, type MCPAuthConfig, MCPAuthTokenVerificationError } from '../../src/index.js';
 import { TestIssuer } from '../../src/testing/test-issuer.js';
 import { expressVersions, protectedApp } from '../helpers/apps.js';
-import { close, listen, rawRequest } from '../helpers/http.js';
+import { close, listen, pipelinedRequests, rawRequest } from '../helpers/http.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
 const METADATA_URL = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
@@ -374,6 +374,51 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
         .get('/mcp')
         .set('Authorization', `Bearer ${await token().scopes('mcp:write', 'mcp:read').sign()}`);
       expect(ok.status).toBe(200);
+    });
+  });
+
+  describe('tokens that arrive together (signatures checked in one batch)', () => {
+    it('answers each request for its own token: valid, badly signed, expired, lacking scope', async () => {
+      const bearer = mcpAuth.bearerAuth('jwt', { requiredScopes: ['mcp:read'] });
+      const server = await listen(protectedApp(express, bearer));
+      try {
+        // Keys at hand first, so that the tokens below take the batched path, not discovery.
+        expect((await rawRequest(server, '/mcp', ['Authorization', `Bearer ${await token().sign()}`])).status).toBe(
+          200,
+        );
+        const kinds = ['valid', 'badly signed', 'expired', 'lacking scope'] as const;
+        const cases = await Promise.all(
+          Array.from({ length: 48 }, async (_, i) => {
+            const kind = kinds[i % kinds.length] as (typeof kinds)[number];
+            const subject = `user-${i}`;
+            const signed =
+              kind === 'valid'
+                ? await token().subject(subject).sign()
+                : kind === 'badly signed'
+                  ? await stranger.sign({ iss: issuer.issuer, aud: RESOURCE, sub: subject, exp: 4_000_000_000 })
+                  : kind === 'expired'
+                    ? await token().subject(subject).expired().sign()
+                    : await token().subject(subject).scopes('other').sign();
+            return { kind, subject, signed };
+          }),
+        );
+        // Pipelined on one connection: all 48 reach the middleware in the same turn of the event loop.
+        const responses = await pipelinedRequests(
+          server,
+          '/mcp',
+          cases.map((c) => `Bearer ${c.signed}`),
+        );
+        responses.forEach((res, i) => {
+          const { kind, subject } = cases[i] as (typeof cases)[number];
+          const expected = { valid: 200, 'badly signed': 401, expired: 401, 'lacking scope': 403 }[kind];
+          expect([kind, res.status]).toEqual([kind, expected]);
+          if (kind === 'valid') expect(JSON.parse(res.body).subject).toBe(subject);
+          else
+            expect(JSON.parse(res.body).error).toBe(kind === 'lacking scope' ? 'insufficient_scope' : 'invalid_token');
+        });
+      } finally {
+        await close(server);
+      }
     });
   });
 
