@@ -46,7 +46,7 @@ const PEERS = VARIANTS.filter((v) => v !== 'no-auth' && v !== 'mcp-bearer-auth')
 const SCENARIOS = list<Scenario>('scenarios', ['reused', 'distinct-1000', 'never-seen', 'bad-signature']);
 const smoke = flag('smoke');
 const duration = option('duration', smoke ? 0.3 : 2);
-const rounds = option('rounds', smoke ? 1 : 7);
+const rounds = option('rounds', smoke ? 1 : 9);
 const warmup = smoke ? 0 : option('warmup', 1);
 const connections = option('connections', smoke ? 5 : 50);
 const algs = smoke ? (['ES256'] as TestIssuerAlg[]) : list<TestIssuerAlg>('algs', ['RS256', 'ES256']);

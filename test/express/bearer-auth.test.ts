@@ -388,7 +388,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
         );
         const kinds = ['valid', 'badly signed', 'expired', 'lacking scope'] as const;
         const cases = await Promise.all(
-          Array.from({ length: 48 }, async (_, i) => {
+          Array.from({ length: 150 }, async (_, i) => {
             const kind = kinds[i % kinds.length] as (typeof kinds)[number];
             const subject = `user-${i}`;
             const signed =
@@ -402,7 +402,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
             return { kind, subject, signed };
           }),
         );
-        // Pipelined on one connection: all 48 reach the middleware in the same turn of the event loop.
+        // Pipelined on one connection, so they reach the middleware together: more than one batch (64).
         const responses = await pipelinedRequests(
           server,
           '/mcp',
