@@ -8,7 +8,7 @@
  * round (a shared machine drifts by more than the differences being measured). RS256 and ES256,
  * four scenarios. Prints a table, checks every response's status, writes JSON and an SVG chart.
  *
- *   npm run bench                       full run (about 15 minutes)
+ *   npm run bench                       full run (about 25 minutes)
  *   npm run bench -- --smoke            seconds; what `npm test` runs so this cannot rot
  *   npm run bench -- --skip-memory --rounds 5 --duration 4 --algs ES256 --scenarios never-seen
  */
