@@ -63,6 +63,8 @@ export class AccessTokenVerifier {
   /** As configured: most tokens carry the audience exactly so, and skip normalizing. */
   private readonly audiencesAsWritten: ReadonlySet<string>;
   private readonly resourceUrl: URL;
+  /** True when `verifySync` may answer (a JWT source, no claimCheck): a signature is then checked on this thread. */
+  readonly verifiesSynchronously: boolean;
 
   constructor(
     private readonly source: TokenSource,
@@ -71,6 +73,8 @@ export class AccessTokenVerifier {
     this.audienceKeys = new Set(policy.audiences.map(audienceKey));
     this.audiencesAsWritten = new Set(policy.audiences);
     this.resourceUrl = new URL(policy.resource);
+    this.verifiesSynchronously =
+      source.kind !== 'custom' && !policy.claimCheck && source.verifier.verifySync !== undefined;
   }
 
   /**
@@ -106,11 +110,6 @@ export class AccessTokenVerifier {
     if (this.source.kind === 'custom' || this.policy.claimCheck) return undefined;
     const claims = this.source.verifier.cached(token);
     return claims ? this.accept(token, claims, true) : undefined;
-  }
-
-  /** True when `verifySync` may answer (a JWT source, no claimCheck): a signature is then checked on this thread. */
-  get verifiesSynchronously(): boolean {
-    return this.source.kind !== 'custom' && !this.policy.claimCheck && this.source.verifier.verifySync !== undefined;
   }
 
   /**
