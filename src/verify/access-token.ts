@@ -63,7 +63,9 @@ export class AccessTokenVerifier {
   /** As configured: most tokens carry the audience exactly so, and skip normalizing. */
   private readonly audiencesAsWritten: ReadonlySet<string>;
   private readonly resourceUrl: URL;
-  /** True when `verifySync` may answer (a JWT source, no claimCheck): a signature is then checked on this thread. */
+  /** The source's verifier when requests may skip the promise (no custom function, no claimCheck). */
+  private readonly promiseFree: ClaimsVerifier | undefined;
+  /** True when `verifySync` may answer: a signature is then checked on this thread. */
   readonly verifiesSynchronously: boolean;
 
   constructor(
@@ -73,8 +75,8 @@ export class AccessTokenVerifier {
     this.audienceKeys = new Set(policy.audiences.map(audienceKey));
     this.audiencesAsWritten = new Set(policy.audiences);
     this.resourceUrl = new URL(policy.resource);
-    this.verifiesSynchronously =
-      source.kind !== 'custom' && !policy.claimCheck && source.verifier.verifySync !== undefined;
+    this.promiseFree = source.kind !== 'custom' && !policy.claimCheck ? source.verifier : undefined;
+    this.verifiesSynchronously = this.promiseFree?.verifySync !== undefined;
   }
 
   /**
@@ -107,8 +109,7 @@ export class AccessTokenVerifier {
    * same errors `verify` rejects with.
    */
   verifyCached(token: string): AuthInfo | undefined {
-    if (this.source.kind === 'custom' || this.policy.claimCheck) return undefined;
-    const claims = this.source.verifier.cached(token);
+    const claims = this.promiseFree?.cached(token);
     return claims ? this.accept(token, claims, true) : undefined;
   }
 
@@ -117,8 +118,7 @@ export class AccessTokenVerifier {
    * at hand). Undefined otherwise: use `verify`. Throws the same errors `verify` rejects with.
    */
   verifySync(token: string): AuthInfo | undefined {
-    if (this.source.kind === 'custom' || this.policy.claimCheck) return undefined;
-    const claims = this.source.verifier.verifySync?.(token);
+    const claims = this.promiseFree?.verifySync?.(token);
     return claims ? this.accept(token, claims, false) : undefined;
   }
 
