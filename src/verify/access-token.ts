@@ -6,6 +6,7 @@ import { audienceKey } from '../config/url.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, tokenRefusal } from '../errors.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
 import type { ClaimsVerifier } from './jwt.js';
+import { ResourceURL } from './resource-url.js';
 
 /** A claim policy: true passes; false or a string (the reason) refuses. */
 export type ClaimCheck = (claims: Record<string, unknown>) => boolean | string | Promise<boolean | string>;
@@ -50,7 +51,7 @@ export type TokenSource =
   | { kind: 'custom'; verify: VerifyAccessTokenFunction };
 
 interface Judged {
-  /** Everything but `token` and `resource`, which each request gets afresh. */
+  /** Everything but `token`, which each request gets afresh. */
   auth: AuthInfo;
   /** Issuer or audience refused: 401. */
   tokenError?: unknown;
@@ -62,7 +63,8 @@ export class AccessTokenVerifier {
   private readonly audienceKeys: ReadonlySet<string>;
   /** As configured: most tokens carry the audience exactly so, and skip normalizing. */
   private readonly audiencesAsWritten: ReadonlySet<string>;
-  private readonly resourceUrl: URL;
+  /** Shared by every request this verifier accepts (resource-url.ts). */
+  private readonly resourceUrl: ResourceURL;
   /** The source's verifier when requests may skip the promise (no custom function, no claimCheck). */
   private readonly promiseFree: ClaimsVerifier | undefined;
   /** True when `verifySync` may answer: a signature is then checked on this thread. */
@@ -74,7 +76,7 @@ export class AccessTokenVerifier {
   ) {
     this.audienceKeys = new Set(policy.audiences.map(audienceKey));
     this.audiencesAsWritten = new Set(policy.audiences);
-    this.resourceUrl = new URL(policy.resource);
+    this.resourceUrl = new ResourceURL(policy.resource);
     this.promiseFree = source.kind !== 'custom' && !policy.claimCheck ? source.verifier : undefined;
     this.verifiesSynchronously = this.promiseFree?.verifySync !== undefined;
   }
@@ -126,7 +128,7 @@ export class AccessTokenVerifier {
   private accept(token: string, claims: Record<string, unknown>, memoise: boolean): AuthInfo {
     const judged = this.judge(token, claims, memoise);
     if (judged.tokenError) throw judged.tokenError;
-    const auth: AuthInfo = { ...judged.auth, token, resource: new URL(this.policy.resource) };
+    const auth: AuthInfo = { ...judged.auth, token };
     this.checkTokenAge(auth);
     if (judged.scopeError) throw judged.scopeError;
     return auth;
@@ -192,7 +194,7 @@ export class AccessTokenVerifier {
     }
     // `resource` says which resource the token is for; when given it is judged like an audience.
     if (auth.audience === undefined && auth.resource !== undefined) auth.audience = [String(auth.resource)];
-    auth.resource = new URL(this.resourceUrl);
+    auth.resource = this.resourceUrl;
     return auth;
   }
 

@@ -129,4 +129,42 @@ describe('verified-token cache', () => {
     const writer = protectedApp(express, mcpAuth.bearerAuth('jwt', { requiredScopes: ['write'] }));
     expect((await request(writer).get('/mcp').set('Authorization', `Bearer ${token}`)).status).toBe(403);
   });
+
+  it('req.auth.resource is one URL for every request, and no handler can change it for the next', async () => {
+    const mcpAuth = new MCPAuth({
+      protectedResources: {
+        metadata: { resource: RESOURCE, authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }] },
+      },
+    });
+    const app = express();
+    app.use('/mcp', mcpAuth.bearerAuth('jwt'));
+    const seen: URL[] = [];
+    app.get('/mcp', (req, res) => {
+      const resource = req.auth?.resource as URL;
+      seen.push(resource);
+      const before = resource.href;
+      let refused = '';
+      try {
+        resource.pathname = '/admin';
+      } catch (error) {
+        refused = (error as Error).name;
+      }
+      resource.searchParams.set('tenant', 'other');
+      const copy = new URL(resource);
+      copy.pathname = '/elsewhere';
+      res.json({ isURL: resource instanceof URL, before, after: resource.href, refused, copy: copy.href });
+    });
+    const tokens = [await issuer.token().sign(), await issuer.token().sign()];
+    for (const token of [...tokens, tokens[0]]) {
+      const res = await request(app).get('/mcp').set('Authorization', `Bearer ${token}`);
+      expect(res.body).toEqual({
+        isURL: true,
+        before: RESOURCE,
+        after: RESOURCE,
+        refused: 'TypeError',
+        copy: 'https://api.example.com/elsewhere',
+      });
+    }
+    expect(new Set(seen).size).toBe(1);
+  });
 });
