@@ -30,7 +30,8 @@ export function renderChart(rows: ChartRow[], variants: string[], scenarios: str
     const x0 = left + gi * groupWidth + 12;
     variants.forEach((v, vi) => {
       const row = rows.find((r) => r.alg === g.alg && r.scenario === g.scenario && r.variant === v);
-      const ratio = row?.ratio ?? 0;
+      if (!row) return;
+      const ratio = row.ratio;
       parts.push(
         `<rect x="${x0 + vi * bar}" y="${y(ratio)}" width="${bar - 2}" height="${top + height - y(ratio)}" fill="${COLORS[vi % COLORS.length]}"><title>${v}: ${ratio.toFixed(2)}</title></rect>`,
       );

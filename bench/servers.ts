@@ -2,12 +2,14 @@
  * One benchmark server per process: `node --import tsx bench/servers.ts <variant> <issuer> <resource>`.
  * Every variant serves GET /mcp -> {"ok":true} behind its auth (none for 'no-auth'), requiring
  * the scope `read` and the audience `<resource>`. Prints `READY <port>` when listening.
+ * 'req.auth-only' is a reference, not an auth library: it checks nothing and sets the same
+ * `req.auth` to every request, which is what Express alone charges any middleware that sets it.
  */
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import express, { type RequestHandler } from 'express';
 import { auth as auth0, requiredScopes as auth0Scopes } from 'express-oauth2-jwt-bearer';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { MCPAuth } from '../src/index.js';
+import { type AuthInfo, MCPAuth } from '../src/index.js';
 
 export const VARIANTS = [
   'no-auth',
@@ -15,6 +17,7 @@ export const VARIANTS = [
   'mcp-auth',
   'express-oauth2-jwt-bearer',
   'sdk-requireBearerAuth',
+  'req.auth-only',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -48,6 +51,26 @@ async function middlewareFor(variant: Variant, issuer: string, resource: string)
         auth0({ issuer, jwksUri: `${issuer}/jwks`, audience: resource }) as RequestHandler,
         auth0Scopes('read') as RequestHandler,
       ];
+    case 'req.auth-only': {
+      // One object for every request: no allocation, no check; only the property store remains.
+      const auth: AuthInfo = {
+        token: 'reference',
+        clientId: 'bench',
+        scopes: ['read'],
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        resource: new URL(resource),
+        issuer,
+        subject: 'bench',
+        audience: [resource],
+        claims: { iss: issuer, sub: 'bench', aud: resource, scope: 'read' },
+      };
+      return [
+        (req, _res, next) => {
+          req.auth = auth;
+          next();
+        },
+      ];
+    }
     case 'sdk-requireBearerAuth': {
       const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
       return [

@@ -25,6 +25,10 @@ describe('npm run bench -- --smoke', () => {
         );
       }
     }
+    // The reference checks no token: measured only where every token is valid.
+    expect(stdout).toMatch(/\| ES256 \| reused \| req\.auth-only \| \d+ \|.*\| 200: \d+ \|/);
+    expect(stdout).toMatch(/\| ES256 \| distinct-1000 \| req\.auth-only \| \d+ \|/);
+    expect(stdout).not.toMatch(/\| (never-seen|bad-signature) \| req\.auth-only \|/);
     expect(stdout).toMatch(/^PASS {2}cold start ES256/m);
     expect(stdout).toMatch(/^PASS {2}ES256 bad-signature: every response 401/m);
     expect(stdout).toMatch(/^PASS {2}memory ES256/m);
