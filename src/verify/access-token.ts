@@ -2,8 +2,8 @@
  * What every accepted token must satisfy, whichever way it was verified: a trusted issuer, an
  * audience of this resource, not expired, the route's scopes and claim policies. Framework-free.
  */
-import { audienceKey } from '../config/url.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, tokenRefusal } from '../errors.js';
+import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
 import type { ClaimsVerifier } from './jwt.js';
 import { ResourceURL } from './resource-url.js';
