@@ -1,4 +1,5 @@
 /** MCPAuth: configuration -> per-resource policies -> Express middleware and the metadata router. */
+import { isDeepStrictEqual } from 'node:util';
 import type { RequestHandler } from 'express';
 import { toSnakeCaseKeys } from './config/case.js';
 import {
@@ -59,21 +60,20 @@ export class MCPAuth {
     const list = Array.isArray(parsed.protectedResources) ? parsed.protectedResources : [parsed.protectedResources];
     const where = (i: number) =>
       Array.isArray(parsed.protectedResources) ? `protectedResources[${i}]` : 'protectedResources';
-    const servers = new Map<string, AuthorizationServer>();
+    const servers = new Map<string, { server: AuthorizationServer; entry: AuthServerEntry; at: string }>();
     this.resources = list.map((entry, i) => {
       const metadata = entry.metadata as ProtectedResourceMetadataConfig;
       const own = new Map<string, AuthorizationServer>();
       metadata.authorizationServers.forEach((as: AuthServerEntry, j: number) => {
+        const at = `${where(i)}.metadata.authorizationServers[${j}]`;
         const issuer = 'metadata' in as && as.metadata ? as.metadata.issuer : (as as { issuer: string }).issuer;
-        if (own.has(issuer)) {
-          throw new MCPAuthConfigError(
-            'invalid_config',
-            `${where(i)}.metadata.authorizationServers[${j}]: issuer ${issuer} is listed twice`,
-          );
-        }
-        // The same issuer under several resources is one server: one discovery, one key set.
-        const server = servers.get(issuer) ?? new AuthorizationServer(as, this.events);
-        servers.set(issuer, server);
+        if (own.has(issuer)) throw new MCPAuthConfigError('invalid_config', `${at}: issuer ${issuer} is listed twice`);
+        // The same issuer under several resources is one server: one discovery, one key set. So
+        // its entries must agree, or one resource would verify with another's keys or secret.
+        const known = servers.get(issuer);
+        if (known) assertSameEntry(issuer, known, as, at);
+        const server = known?.server ?? new AuthorizationServer(as, this.events);
+        if (!known) servers.set(issuer, { server, entry: as, at });
         own.set(issuer, server);
       });
       return describeResource(metadata, own);
@@ -241,6 +241,25 @@ export class MCPAuth {
       return resolved;
     };
   }
+}
+
+/** Two entries for one issuer must be identical: they become one server with one key set. */
+function assertSameEntry(
+  issuer: string,
+  first: { entry: AuthServerEntry; at: string },
+  entry: AuthServerEntry,
+  at: string,
+): void {
+  const a = first.entry as unknown as Record<string, unknown>;
+  const b = entry as unknown as Record<string, unknown>;
+  const differing = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !isDeepStrictEqual(a[k], b[k]));
+  if (differing.length === 0) return;
+  // Field names only: values may be secrets.
+  throw new MCPAuthConfigError(
+    'invalid_config',
+    `${at}: issuer ${issuer} is also configured at ${first.at}, with a different ${differing.join(', ')}; ` +
+      'entries for one issuer must be identical (they share one discovery and one key set)',
+  );
 }
 
 function introspectionSource(

@@ -109,6 +109,58 @@ describe('new MCPAuth(config) validation', () => {
     );
   });
 
+  describe('one issuer under several resources', () => {
+    const A = 'https://api.example.com/a';
+    const B = 'https://api.example.com/b';
+    const two = (a: object, b: object) => ({
+      protectedResources: [
+        { metadata: { resource: A, authorizationServers: [a] } },
+        { metadata: { resource: B, authorizationServers: [{ ...as, issuer: 'https://other.example' }, b] } },
+      ],
+    });
+    const transpile = (doc: Record<string, unknown>) => doc;
+
+    it.each([
+      ['a secret on one, discovery on the other', { ...as, secret: 'a-shared-secret' }, as, 'secret'],
+      ['different types', as, { ...as, type: 'oauth' }, 'type'],
+      ['different secrets', { ...as, secret: 'secret-value-1' }, { ...as, secret: 'secret-value-2' }, 'secret'],
+      [
+        'metadata on one, discovery on the other',
+        { type: 'oidc', metadata: { issuer: as.issuer, jwksUri: 'https://auth.example.com/jwks' } },
+        as,
+        'metadata, issuer',
+      ],
+      [
+        'different metadata',
+        { type: 'oidc', metadata: { issuer: as.issuer, jwksUri: 'https://auth.example.com/jwks' } },
+        { type: 'oidc', metadata: { issuer: as.issuer, jwksUri: 'https://auth.example.com/other-jwks' } },
+        'metadata',
+      ],
+      ['transpileData on one only', { ...as, transpileData: transpile }, as, 'transpileData'],
+      [
+        'two different transpileData functions',
+        { ...as, transpileData: transpile },
+        { ...as, transpileData: (doc: Record<string, unknown>) => doc },
+        'transpileData',
+      ],
+    ])('%s: a config error naming both places and what differs, never a value', (_what, a, b, fields) => {
+      const message = configError(() => new MCPAuth(two(a, b) as never)).message;
+      expect(message).toBe(
+        `protectedResources[1].metadata.authorizationServers[1]: issuer ${as.issuer} is also configured at ` +
+          `protectedResources[0].metadata.authorizationServers[0], with a different ${fields}; ` +
+          'entries for one issuer must be identical (they share one discovery and one key set)',
+      );
+      expect(message).not.toMatch(/secret-value|a-shared-secret/);
+    });
+
+    it('identical entries (the same function included) are one server', () => {
+      expect(() => new MCPAuth(two({ ...as, secret: 's' }, { ...as, secret: 's' }) as never)).not.toThrow();
+      expect(
+        () => new MCPAuth(two({ ...as, transpileData: transpile }, { ...as, transpileData: transpile })),
+      ).not.toThrow();
+    });
+  });
+
   it('accepts http on loopback, resolved configs and extra RFC 9728 fields', () => {
     expect(() => new MCPAuth(resource({ resource: 'http://127.0.0.1:3000/mcp' }))).not.toThrow();
     expect(() => new MCPAuth(resource({ resource: 'http://localhost:3000/mcp' }))).not.toThrow();
