@@ -10,7 +10,23 @@ import { type CheckStatus, validateServerConfig } from './discovery/validate-ser
 const USAGE = 'usage: mcp-bearer-auth doctor <issuer-url> [--type oidc|oauth]';
 const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warning: 'warn', error: 'FAIL', info: 'info' };
 
-export async function runDoctor(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides,
+ * shown as escapes: the metadata doctor prints comes from the network, and must not be able to
+ * drive the terminal (set its title, move the cursor, erase a FAIL line, print a forged "ok").
+ */
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+function printable(line: string): string {
+  return line.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+export async function runDoctor(argv: string[], print: (line: string) => void = console.log): Promise<number> {
+  // Every line goes through here: whatever part of it came from the network, it is escaped.
+  const out = (line: string) => print(printable(line));
   const [command, issuer, ...rest] = argv;
   const typeAt = rest.indexOf('--type');
   const type = typeAt === -1 ? undefined : rest[typeAt + 1];

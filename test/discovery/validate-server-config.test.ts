@@ -85,6 +85,31 @@ describe('mcp-bearer-auth doctor', () => {
     issuer.metadataOverrides = {};
   });
 
+  it('prints what the network sent with every control character escaped, never raw', async () => {
+    // Set the terminal title, move up, erase the FAIL line, print a forged "ok"; bidi overrides too.
+    const forged = '\x1b]0;pwned\x07\x1b[1A\x1b[2K\r  ok  PKCE with S256 advertised\n\x9b2K\u202e';
+    issuer.metadataOverrides = {
+      registration_endpoint: `https://auth.example.com/register${forged}`,
+      token_endpoint: undefined,
+    };
+    const lines: string[] = [];
+    expect(await runDoctor(['doctor', issuer.issuer], (l) => lines.push(l))).toBe(1);
+    for (const line of lines) expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(lines).toContain(
+      '  ok    dynamic client registration at https://auth.example.com/register' +
+        '\\x1b]0;pwned\\x07\\x1b[1A\\x1b[2K\\x0d  ok  PKCE with S256 advertised\\x0a\\x9b2K\\u202e',
+    );
+    expect(lines).toContain('  FAIL  no token endpoint: MCP clients run the authorization code flow');
+
+    // A document naming another issuer: the refusal quotes it, escaped as well.
+    issuer.metadataOverrides = { issuer: `${issuer.issuer}/\x1b[2K` };
+    const failed: string[] = [];
+    expect(await runDoctor(['doctor', issuer.issuer, '--type', 'oidc'], (l) => failed.push(l))).toBe(2);
+    expect(failed.join('\n')).toContain(`names issuer ${issuer.issuer}/\\x1b[2K, expected`);
+    for (const line of failed) expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    issuer.metadataOverrides = {};
+  });
+
   it('exit 2 with the reasons when nothing can be fetched, and on bad usage', async () => {
     const lines: string[] = [];
     expect(await runDoctor(['doctor', 'http://127.0.0.1:9'], (l) => lines.push(l))).toBe(2);
