@@ -112,12 +112,13 @@ describe('new MCPAuth(config) validation', () => {
   describe('one issuer under several resources', () => {
     const A = 'https://api.example.com/a';
     const B = 'https://api.example.com/b';
-    const two = (a: object, b: object) => ({
-      protectedResources: [
-        { metadata: { resource: A, authorizationServers: [a] } },
-        { metadata: { resource: B, authorizationServers: [{ ...as, issuer: 'https://other.example' }, b] } },
-      ],
-    });
+    const two = (a: object, b: object) =>
+      ({
+        protectedResources: [
+          { metadata: { resource: A, authorizationServers: [a] } },
+          { metadata: { resource: B, authorizationServers: [{ ...as, issuer: 'https://other.example' }, b] } },
+        ],
+      }) as never;
     const transpile = (doc: Record<string, unknown>) => doc;
 
     it.each([
@@ -144,7 +145,7 @@ describe('new MCPAuth(config) validation', () => {
         'transpileData',
       ],
     ])('%s: a config error naming both places and what differs, never a value', (_what, a, b, fields) => {
-      const message = configError(() => new MCPAuth(two(a, b) as never)).message;
+      const message = configError(() => new MCPAuth(two(a, b))).message;
       expect(message).toBe(
         `protectedResources[1].metadata.authorizationServers[1]: issuer ${as.issuer} is also configured at ` +
           `protectedResources[0].metadata.authorizationServers[0], with a different ${fields}; ` +
@@ -154,7 +155,7 @@ describe('new MCPAuth(config) validation', () => {
     });
 
     it('identical entries (the same function included) are one server', () => {
-      expect(() => new MCPAuth(two({ ...as, secret: 's' }, { ...as, secret: 's' }) as never)).not.toThrow();
+      expect(() => new MCPAuth(two({ ...as, secret: 's' }, { ...as, secret: 's' }))).not.toThrow();
       expect(
         () => new MCPAuth(two({ ...as, transpileData: transpile }, { ...as, transpileData: transpile })),
       ).not.toThrow();
