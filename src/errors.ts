@@ -24,7 +24,9 @@ export type AuthServerErrorCode =
   | 'missing_jwks_uri'
   | 'introspection_unavailable'
   | 'introspection_failed'
-  | 'missing_introspection_endpoint';
+  | 'missing_introspection_endpoint'
+  /** A custom verify function could not reach what it verifies against (network failure, timeout). */
+  | 'verifier_unavailable';
 
 /** The authorization server (discovery document or JWKS) could not be used. */
 export class MCPAuthAuthServerError extends MCPAuthError {
@@ -43,7 +45,8 @@ export class MCPAuthAuthServerError extends MCPAuthError {
     return (
       this.code === 'metadata_unavailable' ||
       this.code === 'jwks_unavailable' ||
-      this.code === 'introspection_unavailable'
+      this.code === 'introspection_unavailable' ||
+      this.code === 'verifier_unavailable'
     );
   }
 }

@@ -13,7 +13,10 @@ export type DecisionReason =
   | 'invalid_request'
   | TokenVerificationErrorCode
   | 'insufficient_scope'
-  | Extract<AuthServerErrorCode, 'metadata_unavailable' | 'jwks_unavailable' | 'introspection_unavailable'>
+  | Extract<
+      AuthServerErrorCode,
+      'metadata_unavailable' | 'jwks_unavailable' | 'introspection_unavailable' | 'verifier_unavailable'
+    >
   | 'server_error';
 
 export type AuthEvent =

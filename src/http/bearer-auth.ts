@@ -6,7 +6,6 @@ import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../errors
 import { type AuthEventListener, type DecisionReason, tokenFingerprint } from '../events.js';
 import { type AccessTokenVerifier, InsufficientScopeError } from '../verify/access-token.js';
 import type { AuthInfo } from '../verify/auth-info.js';
-import { isJoseError, mapJoseError } from '../verify/jwt.js';
 import type { ErrorResponder, ErrorResponse } from './responses.js';
 import { extractBearerToken } from './token.js';
 
@@ -153,9 +152,7 @@ export class BearerAuthHandler {
     return { ok: false, response };
   }
 
-  private deny(thrown: unknown, token: string): BearerAuthOutcome {
-    // A custom verifier that let a jose error escape refused the token: same 401 as 'jwt' mode.
-    const error = isJoseError(thrown) ? mapJoseError(thrown) : thrown;
+  private deny(error: unknown, token: string): BearerAuthOutcome {
     if (error instanceof InsufficientScopeError) {
       return this.refuse(
         this.responder.insufficientScope(error.required, error.granted, error.message),

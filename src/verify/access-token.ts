@@ -2,10 +2,15 @@
  * What every accepted token must satisfy, whichever way it was verified: a trusted issuer, an
  * audience of this resource, not expired, the route's scopes and claim policies. Framework-free.
  */
-import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, tokenRefusal } from '../errors.js';
+import {
+  MCPAuthAuthServerError,
+  MCPAuthBearerAuthError,
+  MCPAuthTokenVerificationError,
+  tokenRefusal,
+} from '../errors.js';
 import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
-import type { ClaimsVerifier } from './jwt.js';
+import { type ClaimsVerifier, isJoseError, mapJoseError } from './jwt.js';
 import { ResourceURL } from './resource-url.js';
 
 /** A claim policy: true passes; false or a string (the reason) refuses. */
@@ -59,6 +64,25 @@ interface Judged {
   scopeError?: unknown;
 }
 
+/**
+ * What a custom verify function threw, in this library's terms: a jose error is a refusal as in
+ * 'jwt' mode, or an outage when jose could not fetch the keys; a failed or timed-out fetch is an
+ * outage too. Anything else stays as it is (a bug: 500).
+ */
+function fromVerifyFunction(error: unknown): never {
+  if (isJoseError(error)) throw mapJoseError(error);
+  const networkFailure =
+    (error instanceof TypeError && error.message === 'fetch failed') ||
+    (error instanceof Error && error.name === 'TimeoutError');
+  if (networkFailure) {
+    throw new MCPAuthAuthServerError('verifier_unavailable', 'The verify function could not reach its server', {
+      cause: error,
+      retryAfter: 1,
+    });
+  }
+  throw error;
+}
+
 export class AccessTokenVerifier {
   private readonly audienceKeys: ReadonlySet<string>;
   /** As configured: most tokens carry the audience exactly so, and skip normalizing. */
@@ -87,7 +111,13 @@ export class AccessTokenVerifier {
    */
   async verify(token: string, knownMiss = false): Promise<AuthInfo> {
     if (this.source.kind === 'custom') {
-      const auth = this.normalizeCustom(token, await this.source.verify(token));
+      let result: AuthInfo;
+      try {
+        result = await this.source.verify(token);
+      } catch (error) {
+        fromVerifyFunction(error);
+      }
+      const auth = this.normalizeCustom(token, result);
       this.checkIssuer(auth);
       this.checkAudience(auth);
       this.checkTokenAge(auth);

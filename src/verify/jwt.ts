@@ -13,7 +13,12 @@ import {
   type JWTVerifyOptions,
   jwtVerify,
 } from 'jose';
-import { type MCPAuthTokenVerificationError, type TokenVerificationErrorCode, tokenRefusal } from '../errors.js';
+import {
+  MCPAuthAuthServerError,
+  type MCPAuthTokenVerificationError,
+  type TokenVerificationErrorCode,
+  tokenRefusal,
+} from '../errors.js';
 import { SyncJwsVerifier } from './jws-sync.js';
 import type { KeyGetter, KeySet } from './keys.js';
 import { deepFreeze, TokenCache } from './token-cache.js';
@@ -334,11 +339,23 @@ export function isJoseError(error: unknown): error is Error & { code: string } {
   return typeof code === 'string' && /^ERR_(JOSE|JWT|JWS|JWE|JWK)/.test(code);
 }
 
-/** jose's errors become 401s with fixed descriptions: nothing from the token is echoed back. */
+/**
+ * jose's errors become 401s with fixed descriptions (nothing from the token is echoed back),
+ * except those of its remote JWK Set, which only a custom verify function meets: keys that could
+ * not be fetched are an outage (503), not a bad token.
+ */
 export function mapJoseError(error: unknown): unknown {
   if (!isJoseError(error)) return error;
   const wrap = (message: string, code: TokenVerificationErrorCode) => tokenRefusal(message, code, error);
   switch (error.code) {
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+    // jose's remote JWK Set throws its generic error for a non-200 answer or a body that is not JSON.
+    case 'ERR_JOSE_GENERIC':
+      return new MCPAuthAuthServerError('jwks_unavailable', `The signing keys could not be fetched: ${error.message}`, {
+        cause: error,
+        retryAfter: 1,
+      });
     case 'ERR_JWT_EXPIRED':
       return wrap('The token has expired', 'token_expired');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
