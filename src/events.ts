@@ -13,10 +13,7 @@ export type DecisionReason =
   | 'invalid_request'
   | TokenVerificationErrorCode
   | 'insufficient_scope'
-  | Extract<
-      AuthServerErrorCode,
-      'metadata_unavailable' | 'jwks_unavailable' | 'introspection_unavailable' | 'verifier_unavailable'
-    >
+  | AuthServerErrorCode
   | 'server_error';
 
 export type AuthEvent =
@@ -31,6 +28,8 @@ export type AuthEvent =
       issuer?: string;
       subject?: string;
       clientId?: string;
+      /** For a 500 or 503 caused by the authorization server or our configuration: what went wrong. */
+      error?: string;
     }
   | { type: 'jwks_refresh'; uri: string; outcome: 'ok' | 'failed'; keys?: number; error?: string }
   | { type: 'discovery'; issuer: string; outcome: 'ok' | 'failed'; error?: string };

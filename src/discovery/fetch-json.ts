@@ -14,13 +14,16 @@ export class FetchJsonError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown; notJson?: boolean },
+    options?: { cause?: unknown; notJson?: boolean; oauthError?: string },
   ) {
     super(message, options);
     this.notJson = options?.notJson ?? false;
+    this.oauthError = options?.oauthError;
   }
   /** The server answered 2xx with a body that is not JSON. */
   readonly notJson: boolean;
+  /** A refused form POST: the `error` code of its OAuth error body (RFC 6749 §5.2), when it had one. */
+  readonly oauthError: string | undefined;
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -54,8 +57,11 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
         continue;
       }
       if (!response.ok) {
-        await response.body?.cancel();
-        throw new FetchJsonError(`${url} answered HTTP ${response.status}`, response.status);
+        let oauthError: string | undefined;
+        if (options.form) oauthError = await readOAuthError(response);
+        else await response.body?.cancel();
+        const code = oauthError ? ` (${oauthError})` : '';
+        throw new FetchJsonError(`${url} answered HTTP ${response.status}${code}`, response.status, { oauthError });
       }
       const text = await readLimited(response, options.maxBytes ?? DEFAULT_MAX_BYTES, url);
       try {
@@ -74,6 +80,19 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
         cause: error,
       },
     );
+  }
+}
+
+/** RFC 6749 §5.2: `error` is ASCII without `"` and `\\`. */
+const OAUTH_ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+
+/** The `error` code of an OAuth error response, or undefined (no JSON, no code, too large). */
+async function readOAuthError(response: Response): Promise<string | undefined> {
+  try {
+    const error = (JSON.parse(await readLimited(response, 16 * 1024, response.url)) as { error?: unknown })?.error;
+    return typeof error === 'string' && OAUTH_ERROR_CODE.test(error) ? error : undefined;
+  } catch {
+    return undefined;
   }
 }
 

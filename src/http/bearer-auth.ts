@@ -138,7 +138,7 @@ export class BearerAuthHandler {
     return { ok: true, auth };
   }
 
-  private refuse(response: ErrorResponse, reason: DecisionReason, token?: string): BearerAuthOutcome {
+  private refuse(response: ErrorResponse, reason: DecisionReason, token?: string, error?: string): BearerAuthOutcome {
     if (this.listener) {
       this.listener({
         type: 'decision',
@@ -147,6 +147,7 @@ export class BearerAuthHandler {
         status: response.status,
         resource: this.resource,
         ...(token === undefined ? {} : { tokenFingerprint: tokenFingerprint(token) }),
+        ...(error === undefined ? {} : { error }),
       });
     }
     return { ok: false, response };
@@ -163,8 +164,12 @@ export class BearerAuthHandler {
     if (error instanceof MCPAuthTokenVerificationError) {
       return this.refuse(this.responder.invalidToken(error.message, error), error.code as DecisionReason, token);
     }
-    if (error instanceof MCPAuthAuthServerError && error.transient) {
-      return this.refuse(this.responder.unavailable(error.retryAfter ?? 1, error), error.code as DecisionReason, token);
+    if (error instanceof MCPAuthAuthServerError) {
+      // Our own message (never the token): an operator must see why without showErrorDetails.
+      const response = error.transient
+        ? this.responder.unavailable(error.retryAfter ?? 1, error)
+        : this.responder.serverError('The token could not be verified because of a server error', error);
+      return this.refuse(response, error.code, token, error.message);
     }
     const response = this.responder.serverError('The token could not be verified because of a server error', error);
     return this.refuse(response, 'server_error', token);

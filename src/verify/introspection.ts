@@ -36,14 +36,7 @@ export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier 
     try {
       response = await fetchJson(endpoint, { timeoutMs: config.timeoutMs, form, headers: credentials.headers });
     } catch (cause) {
-      // A 4xx means our request or credentials are wrong: retrying will not help, so not a 503.
-      const clientError =
-        cause instanceof FetchJsonError && cause.status !== undefined && cause.status >= 400 && cause.status < 500;
-      throw new MCPAuthAuthServerError(
-        clientError ? 'introspection_failed' : 'introspection_unavailable',
-        `Token introspection at ${endpoint} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-        { cause, retryAfter: 1 },
-      );
+      throw introspectionFailure(endpoint, cause);
     }
     if (
       typeof response !== 'object' ||
@@ -85,6 +78,52 @@ export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier 
   }
 
   return { verify, cached };
+}
+
+/** OAuth error codes that mean this resource server's own client was refused (RFC 6749 §5.2). */
+const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client']);
+
+/**
+ * What a failed introspection request means. The token is the one thing that changes from one
+ * request to the next, so a 400 (oidc-provider's `unsupported_token_type` for any JWT-shaped
+ * token) or a 413 is about the token: 401. Our client refused (401, 403, or 400
+ * `invalid_client`) or any other 4xx (a wrong endpoint) is our misconfiguration: 500, and never
+ * the client's fault. No answer, 5xx or 429: an outage, 503.
+ */
+function introspectionFailure(endpoint: string, cause: unknown): Error {
+  const status = cause instanceof FetchJsonError ? cause.status : undefined;
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const clientRefused =
+    status === 401 ||
+    status === 403 ||
+    (status === 400 && CLIENT_REFUSED.has((cause as FetchJsonError).oauthError ?? ''));
+  if (clientRefused) {
+    return new MCPAuthAuthServerError(
+      'introspection_failed',
+      `Token introspection refused this resource server: ${detail}; check its client credentials (clientId, clientSecret, authMethod)`,
+      { cause },
+    );
+  }
+  if (status === 400 || status === 413) {
+    return tokenRefusal(
+      'The authorization server does not accept this token for introspection',
+      'invalid_token',
+      cause,
+    );
+  }
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+    return new MCPAuthAuthServerError('introspection_failed', `Token introspection at ${endpoint} failed: ${detail}`, {
+      cause,
+    });
+  }
+  return new MCPAuthAuthServerError(
+    'introspection_unavailable',
+    `Token introspection at ${endpoint} failed: ${detail}`,
+    {
+      cause,
+      retryAfter: 1,
+    },
+  );
 }
 
 function cacheActive(

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevAuthServer, startDevAuthServer } from '../../examples/dev-auth-server/auth-server.js';
 import { connectWithOAuth, HeadlessOAuthClientProvider } from '../../examples/dev-auth-server/headless-client.js';
 import { handleMcpRequest } from '../../examples/whoami/app.js';
-import { type BearerAuthIntrospectionOptions, MCPAuth } from '../../src/index.js';
+import { type BearerAuthIntrospectionOptions, type Logger, MCPAuth } from '../../src/index.js';
 import { close } from '../helpers/http.js';
+import { json, startRouteServer } from '../helpers/route-server.js';
 
 let auth: DevAuthServer;
 let server: Server;
@@ -20,8 +21,9 @@ let token: string;
 const introspections: string[] = [];
 const POST_CLIENT = { clientId: 'rs-post', clientSecret: 'a-secret-for-client-secret-post' };
 
-const notesAuth = () =>
+const notesAuth = (logger?: Logger) =>
   new MCPAuth({
+    logger,
     protectedResources: {
       metadata: {
         resource,
@@ -33,8 +35,8 @@ const notesAuth = () =>
 
 /** Mounts a protected whoami server at /<path>/mcp with the given introspection options. */
 let routes: express.Router;
-function route(path: string, options: Partial<BearerAuthIntrospectionOptions>) {
-  const mcpAuth = notesAuth();
+function route(path: string, options: Partial<BearerAuthIntrospectionOptions>, logger?: Logger) {
+  const mcpAuth = notesAuth(logger);
   routes.use(
     `/${path}`,
     mcpAuth.bearerAuth('introspection', { ...auth.introspectionClient, requiredScopes: ['notes:read'], ...options }),
@@ -189,13 +191,77 @@ describe("bearerAuth('introspection') against oidc-provider", () => {
     expect(res.headers.get('www-authenticate')).toContain('audience mismatch');
   });
 
-  it('wrong client credentials are a server error; an endpoint that is down is 503', async () => {
-    const wrong = await get(route('wrong-secret', { clientSecret: 'nope' }));
+  it('wrong client credentials are a server error, logged as our misconfiguration; an endpoint that is down is 503', async () => {
+    const logged: { level: string; event: Record<string, unknown> }[] = [];
+    const log = (level: string) => (event: object) => logged.push({ level, event: event as Record<string, unknown> });
+    const wrong = await get(
+      route('wrong-secret', { clientSecret: 'nope' }, { debug() {}, info() {}, warn() {}, error: log('error') }),
+    );
     expect(wrong.status).toBe(500);
     expect(await wrong.json()).toMatchObject({ error: 'server_error' });
+    expect(wrong.headers.get('www-authenticate')).toBeNull();
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.level).toBe('error');
+    expect(logged[0]?.event).toMatchObject({ type: 'decision', reason: 'introspection_failed', status: 500 });
+    expect(logged[0]?.event.error).toMatch(/answered HTTP 401.*client credentials/);
+    expect(JSON.stringify(logged)).not.toContain(token);
     const down = await get(route('down', { endpoint: 'http://127.0.0.1:9/introspect' }));
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(down.headers.get('www-authenticate')).toBeNull();
+  });
+
+  it('a JWT-shaped token, which oidc-provider refuses with 400 unsupported_token_type, is 401 invalid_token', async () => {
+    const jwtShaped = ['eyJhbGciOiJFUzI1NiJ9', 'eyJzdWIiOiJ4In0', 'c2lnbmF0dXJl'].join('.');
+    introspections.length = 0;
+    const upstream = await fetch(auth.introspectionEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${auth.introspectionClient.clientId}:${auth.introspectionClient.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: jwtShaped }),
+    });
+    // What the authorization server itself answers: the token causes a 4xx.
+    expect(upstream.status).toBe(400);
+    expect(await upstream.json()).toMatchObject({ error: 'unsupported_token_type' });
+    for (let i = 0; i < 3; i++) {
+      const res = await get(resource, jwtShaped);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(
+        /^Bearer error="invalid_token", resource_metadata="[^"]+", error_description="The authorization server does not accept this token for introspection"$/,
+      );
+    }
+  });
+});
+
+describe('introspection endpoint answers, by status', () => {
+  let fake: Awaited<ReturnType<typeof startRouteServer>>;
+  beforeAll(async () => {
+    fake = await startRouteServer({
+      '/400-invalid-client': json({ error: 'invalid_client' }, 400),
+      '/400-invalid-request': json({ error: 'invalid_request' }, 400),
+      '/400-not-json': (_req, res) => res.writeHead(400).end('bad request'),
+      '/403': json({ error: 'access_denied' }, 403),
+      '/404': json({ error: 'not_found' }, 404),
+      '/413': (_req, res) => res.writeHead(413).end(),
+      '/429': (_req, res) => res.writeHead(429, { 'retry-after': '7' }).end(),
+    });
+  });
+  afterAll(() => fake.close());
+
+  it.each([
+    ['400 invalid_request (about the token)', '/400-invalid-request', 401],
+    ['400 without a JSON body', '/400-not-json', 401],
+    ['413 (the token is too large)', '/413', 401],
+    ['400 invalid_client (our credentials)', '/400-invalid-client', 500],
+    ['403 (our client may not introspect)', '/403', 500],
+    ['404 (a wrong endpoint)', '/404', 500],
+    ['429 (rate limited: an outage)', '/429', 503],
+  ])('%s -> %s', async (_what, path, status) => {
+    const res = await get(route(`by-status${path}`, { endpoint: `${fake.origin}${path}` }), 'some-opaque-token');
+    expect(res.status).toBe(status);
+    if (status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", /);
+    else expect(res.headers.get('www-authenticate')).toBeNull();
+    if (status === 503) expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 });
