@@ -60,7 +60,9 @@ export type TokenVerificationErrorCode =
   | 'audience_mismatch'
   | 'algorithm_not_allowed'
   | 'no_matching_key'
-  | 'invalid_claims';
+  | 'invalid_claims'
+  /** Bound to a key (`cnf`, or introspection's `token_type: DPoP`) but presented without a proof. */
+  | 'sender_constrained_token';
 
 /**
  * The token is not acceptable (answered with 401 `invalid_token`). Throw it from a custom verify

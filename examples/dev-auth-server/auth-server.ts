@@ -139,6 +139,10 @@ export async function startDevAuthServer(options: DevAuthServerOptions): Promise
         allowedPolicy: (_ctx, client) => client.clientAuthMethod !== 'none',
       },
       revocation: { enabled: true },
+      // Machine clients (pre-registered with the client_credentials grant) get tokens without a
+      // user. oidc-provider binds a token to a key when the request carries a DPoP proof (its
+      // DPoP feature is on by default): token_type DPoP, and `cnf.jkt` in JWT access tokens.
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // At the token endpoint, fall back to the resource granted at authorization.

@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
+import { isSenderConstrained } from './confirmation.js';
 import { type ClaimsVerifier, isJoseError, mapJoseError } from './jwt.js';
 import { ResourceURL } from './resource-url.js';
 
@@ -58,7 +59,7 @@ export type TokenSource =
 interface Judged {
   /** Everything but `token`, which each request gets afresh. */
   auth: AuthInfo;
-  /** Issuer or audience refused: 401. */
+  /** Issuer, audience or a key binding refused: 401. */
   tokenError?: unknown;
   /** Scopes missing: 403 (after the token-age check). */
   scopeError?: unknown;
@@ -120,6 +121,7 @@ export class AccessTokenVerifier {
       const auth = this.normalizeCustom(token, result);
       this.checkIssuer(auth);
       this.checkAudience(auth);
+      this.checkConfirmation(auth);
       this.checkTokenAge(auth);
       this.checkScopes(auth);
       if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
@@ -182,6 +184,7 @@ export class AccessTokenVerifier {
     try {
       this.checkIssuer(auth);
       this.checkAudience(auth);
+      this.checkConfirmation(auth);
     } catch (error) {
       judged.tokenError = error;
     }
@@ -240,6 +243,13 @@ export class AccessTokenVerifier {
     const audience = auth.audience ?? [];
     if (!audience.some((a) => this.audiencesAsWritten.has(a) || this.audienceKeys.has(audienceKey(a)))) {
       throw tokenRefusal('The token is not meant for this resource (audience mismatch)', 'audience_mismatch');
+    }
+  }
+
+  /** A token bound to a key is not a bearer token: without its proof, it is refused. */
+  private checkConfirmation(auth: AuthInfo): void {
+    if (isSenderConstrained(auth.claims)) {
+      throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
     }
   }
 
