@@ -22,7 +22,7 @@ export class FetchJsonError extends Error {
   }
   /** The server answered 2xx with a body that is not JSON. */
   readonly notJson: boolean;
-  /** A refused form POST: the `error` code of its OAuth error body (RFC 6749 §5.2), when it had one. */
+  /** A refused form POST: the `error` code of its OAuth error body, when it had one. */
   readonly oauthError: string | undefined;
 }
 
@@ -83,7 +83,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   }
 }
 
-/** RFC 6749 §5.2: `error` is ASCII without `"` and `\\`. */
+/** An OAuth error code: printable ASCII without `"` and `\`. */
 const OAUTH_ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 
 /** The `error` code of an OAuth error response, or undefined (no JSON, no code, too large). */

@@ -1,8 +1,8 @@
 /**
- * Whether an `aud` value names this resource (RFC 8707): simple string comparison (RFC 3986
- * §6.2.1) after only the case of an http(s) URL's scheme and authority is folded (RFC 3986
- * §6.2.2.1) and one trailing slash is dropped. No URL parsing: dot segments, percent-encoding,
- * default ports, userinfo, fragments or stray whitespace never make another string match.
+ * Whether an `aud` value names this resource: simple string comparison after only the case of an
+ * http(s) URL's scheme and authority is folded and one trailing slash is dropped (the rule and
+ * its sources: docs/bearer-auth.md). No URL parsing: dot segments, percent-encoding, default
+ * ports, userinfo, fragments or stray whitespace never make another string match.
  */
 
 /** `http://` or `https://` and the authority after it, up to the path, query or fragment. */

@@ -1,8 +1,9 @@
 /**
- * Sender-constrained access tokens: bound to a key by a confirmation claim (RFC 7800 `cnf`, e.g.
- * DPoP's `jkt`, RFC 9449, or mTLS's `x5t#S256`, RFC 8705), or reported by introspection as a DPoP
- * token (`token_type: DPoP`). Such a token is meant to be useless without the client's key, so
- * until the proof is checked here it is refused in every mode, whatever the confirmation method.
+ * Sender-constrained access tokens: bound to a key by a confirmation claim (`cnf`, e.g. DPoP's
+ * `jkt` or mutual TLS's `x5t#S256`), or reported by introspection as a DPoP token (`token_type:
+ * DPoP`). Such a token is meant to be useless without the client's key, so until the proof is
+ * checked here it is refused in every mode, whatever the confirmation method
+ * (docs/decisions.md, "Sender-constrained tokens").
  */
 
 /** True when the verified claims (JWT, introspection response, or a custom verifier's) bind the token to a key. */

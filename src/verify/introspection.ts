@@ -80,7 +80,7 @@ export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier 
   return { verify, cached };
 }
 
-/** OAuth error codes that mean this resource server's own client was refused (RFC 6749 §5.2). */
+/** OAuth error codes that mean this resource server's own client was refused. */
 const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client']);
 
 /**
