@@ -3,6 +3,7 @@ export type {
   BearerAuthIntrospectionOptions,
   BearerAuthJwtOptions,
   BearerAuthOptions,
+  ScopeChallengeOptions,
   ToolScopesOptions,
 } from './config/options.js';
 export type {
@@ -39,6 +40,7 @@ export {
 } from './errors.js';
 export type { AuthEvent, AuthEventListener, DecisionReason, Logger } from './events.js';
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
+export type { ScopeChallenge, ScopeChallengeHandler } from './mcp/scope-challenge.js';
 export type { ToolScopes } from './mcp/tool-scopes.js';
 export { MCPAuth } from './mcp-auth.js';
 export type { ClaimCheck } from './verify/access-token.js';

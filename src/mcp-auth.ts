@@ -9,6 +9,9 @@ import {
   customOptionsSchema,
   introspectionOptionsSchema,
   jwtOptionsSchema,
+  type ScopeChallengeOptions,
+  scopeChallengeOptionsSchema,
+  scopeChallengeSchema,
   type ToolScopesOptions,
   toolScopesOptionsSchema,
   toolScopesSchema,
@@ -24,8 +27,11 @@ import { createMetadataRouter } from './express/metadata-router.js';
 import { createToolScopesMiddleware } from './express/tool-scopes.js';
 import { BearerAuthHandler } from './http/bearer-auth.js';
 import { ErrorResponder } from './http/responses.js';
+import { createScopeChallenge, type ScopeChallengeHandler } from './mcp/scope-challenge.js';
+import type { ToolScopes } from './mcp/tool-scopes.js';
 import { AccessTokenVerifier, type TokenSource } from './verify/access-token.js';
 import type { VerifyAccessTokenFunction } from './verify/auth-info.js';
+import { ImpliedScopes, type ImpliedScopesConfig } from './verify/implied-scopes.js';
 import { createIntrospector } from './verify/introspection.js';
 import { type RemoteJwkSetOptions, RemoteJwks } from './verify/jwks.js';
 import { createJwtVerifier, type TrustedIssuer } from './verify/jwt.js';
@@ -37,6 +43,7 @@ interface ProtectedResource {
   metadataPath: string;
   metadataJson: string;
   scopesSupported: ReadonlySet<string> | undefined;
+  impliedScopes: ImpliedScopes | undefined;
   authServers: ReadonlyMap<string, AuthorizationServer>;
 }
 
@@ -76,7 +83,7 @@ export class MCPAuth {
         if (!known) servers.set(issuer, { server, entry: as, at });
         own.set(issuer, server);
       });
-      return describeResource(metadata, own);
+      return describeResource(metadata, own, entry.impliedScopes);
     });
     assertUnique(
       this.resources.map((r) => r.resource),
@@ -124,6 +131,8 @@ export class MCPAuth {
           : { kind: 'custom', verify: mode };
     const verifier = new AccessTokenVerifier(source, {
       resource: resource.resource,
+      resourceMetadataUrl: resource.metadataUrl,
+      impliedScopes: resource.impliedScopes,
       issuers: new Set(resource.authServers.keys()),
       audiences: opts.audience === undefined ? [resource.resource] : [opts.audience].flat(),
       requiredScopes,
@@ -188,11 +197,29 @@ export class MCPAuth {
    * 403 `insufficient_scope` (so MCP clients step up). Other methods pass. Mount after
    * `bearerAuth` and `express.json()`.
    */
-  requireToolScopes(toolScopes: Record<string, string[]>, options: ToolScopesOptions = {}): RequestHandler {
+  requireToolScopes(toolScopes: ToolScopes, options: ToolScopesOptions = {}): RequestHandler {
     const scopes = parseConfig(toolScopesSchema, toolScopes, 'requireToolScopes toolScopes');
     const opts = parseConfig(toolScopesOptionsSchema, options, 'requireToolScopes options');
     const resource = this.pickResource(opts.resource, 'requireToolScopes options');
     return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails));
+  }
+
+  /**
+   * A scope challenge for the MCP TypeScript SDK v2's `registerTool(name, { scopeChallenge }, …)`:
+   * when the caller lacks any of `scopes`, the SDK answers 403 `insufficient_scope` naming them
+   * plus the caller's granted scopes this resource supports, the same rule as
+   * `requireToolScopes` (so a v1-style client that replaces its scope keeps what it had). The
+   * resource's scope hierarchy applies. Use it on v2 servers that declare scopes per tool; use
+   * `requireToolScopes` with v1, or in front of any server.
+   *
+   * @example
+   * server.registerTool('add-todo', { description: 'Add a todo', scopeChallenge: mcpAuth.scopeChallenge(['todo:write']) }, handler);
+   */
+  scopeChallenge(scopes: readonly string[], options: ScopeChallengeOptions = {}): ScopeChallengeHandler {
+    const required = parseConfig(scopeChallengeSchema, scopes, 'scopeChallenge scopes');
+    const opts = parseConfig(scopeChallengeOptionsSchema, options, 'scopeChallenge options');
+    const resource = this.pickResource(opts.resource, 'scopeChallenge options');
+    return createScopeChallenge(required, errorResponder(resource).challengeScopes);
   }
 
   /** Serves each resource's RFC 9728 document at its well-known path. Mount at the app's root. */
@@ -323,6 +350,7 @@ function errorResponder(resource: ProtectedResource, showErrorDetails = false): 
   return new ErrorResponder({
     resourceMetadataUrl: resource.metadataUrl,
     scopesSupported: resource.scopesSupported,
+    impliedScopes: resource.impliedScopes,
     showErrorDetails,
   });
 }
@@ -330,6 +358,7 @@ function errorResponder(resource: ProtectedResource, showErrorDetails = false): 
 function describeResource(
   metadata: ProtectedResourceMetadataConfig,
   authServers: Map<string, AuthorizationServer>,
+  impliedScopes: ImpliedScopesConfig | undefined,
 ): ProtectedResource {
   const { authorizationServers: _entries, ...rest } = metadata;
   const document = {
@@ -345,6 +374,8 @@ function describeResource(
     metadataPath: new URL(metadataUrl).pathname,
     metadataJson: JSON.stringify(document),
     scopesSupported: metadata.scopesSupported ? new Set(metadata.scopesSupported) : undefined,
+    impliedScopes:
+      impliedScopes && Object.keys(impliedScopes).length > 0 ? new ImpliedScopes(impliedScopes) : undefined,
     authServers,
   };
 }

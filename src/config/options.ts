@@ -11,11 +11,11 @@ export interface BearerAuthOptions {
   /** Which configured resource this route protects; required when several are configured. */
   resource?: string;
   /** Accepted `aud` value(s); default: the resource identifier. */
-  audience?: string | string[];
+  audience?: string | readonly string[];
   /** Scopes the token must all carry; otherwise 403 `insufficient_scope`. */
-  requiredScopes?: string[];
+  requiredScopes?: readonly string[];
   /** The token must carry at least one of these; otherwise 403 `insufficient_scope`. */
-  anyScopes?: string[];
+  anyScopes?: readonly string[];
   /** Read scopes from this claim only (string or array), e.g. `permissions`. Default: `scope`, then `scp`, then `scopes`. */
   scopeClaim?: string;
   /** A policy on the verified claims: `true` passes; `false` or a string (the reason) refuses. */
@@ -34,7 +34,7 @@ export interface BearerAuthOptions {
 
 export interface BearerAuthJwtOptions extends BearerAuthOptions {
   /** Allowed JWS algorithms; default: the asymmetric ones, plus HS256/384/512 for issuers with a `secret`. */
-  algorithms?: JwsAlgorithm[];
+  algorithms?: readonly JwsAlgorithm[];
   /** RFC 9068 profile: `typ` must be at+jwt (so an ID token cannot pass), and sub, client_id, iat, jti present. */
   strict?: boolean;
   /** Passed to jose's `jwtVerify` to tighten it (e.g. `requiredClaims`); options that could loosen it are refused. */
@@ -70,6 +70,11 @@ export interface ToolScopesOptions {
   /** Which configured resource; required when several are configured. */
   resource?: string;
   showErrorDetails?: boolean;
+}
+
+export interface ScopeChallengeOptions {
+  /** Which configured resource; required when several are configured. */
+  resource?: string;
 }
 
 const nonNegative = z.number({ error: 'must be a number' }).finite('must be finite').min(0, 'must not be negative');
@@ -192,6 +197,10 @@ export const introspectionOptionsSchema = z.strictObject(
 export const toolScopesSchema = z.record(z.string(), scopeList.min(1, 'must not be empty'), {
   error: 'must be an object mapping tool names to scope arrays',
 });
+
+export const scopeChallengeSchema = scopeList.min(1, 'must not be empty');
+
+export const scopeChallengeOptionsSchema = z.strictObject({ resource: commonOptions.resource }, { error: objectError });
 
 export const toolScopesOptionsSchema = z.strictObject(
   { resource: commonOptions.resource, showErrorDetails: commonOptions.showErrorDetails },

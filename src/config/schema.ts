@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MCPAuthConfigError } from '../errors.js';
 import type { AuthEventListener, Logger } from '../events.js';
+import { impliedScopesCycle } from '../verify/implied-scopes.js';
 import { jwksProblem, publicKeyProblem } from '../verify/keys.js';
 import { httpsUrlProblem } from './url.js';
 
@@ -122,9 +123,18 @@ const protectedResourceMetadata = z.looseObject(
   { error: objectError },
 );
 
-const protectedResource = z.object(
-  { metadata: protectedResourceMetadata },
-  { error: 'must be an object with `metadata`' },
+const impliedScopes = z
+  .record(scopeToken, z.array(scopeToken, { error: 'must be an array of scope tokens' }), {
+    error: "must map scopes to the scopes they imply, e.g. { 'files:write': ['files:read'] }",
+  })
+  .superRefine((value, ctx) => {
+    const cycle = impliedScopesCycle(value);
+    if (cycle) ctx.addIssue({ code: 'custom', message: `must not be circular: ${cycle.join(' -> ')}` });
+  });
+
+const protectedResource = z.strictObject(
+  { metadata: protectedResourceMetadata, impliedScopes: impliedScopes.optional() },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object with `metadata`' : undefined) },
 );
 
 const isLogger = (v: unknown) =>

@@ -79,6 +79,13 @@ export interface ProtectedResourceMetadataConfig {
 
 export interface ProtectedResourceConfig {
   metadata: ProtectedResourceMetadataConfig;
+  /**
+   * Scope hierarchy: each scope maps to the narrower scopes it implies, transitively (no cycles).
+   * A token granting `files:admin` under `{ 'files:admin': ['files:write'], 'files:write':
+   * ['files:read'] }` passes a route that requires `files:read`, and `req.auth.scopes` lists all
+   * three.
+   */
+  impliedScopes?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface MCPAuthConfig {

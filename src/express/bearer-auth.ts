@@ -5,10 +5,18 @@ import type { BearerAuthHandler, BearerAuthOutcome } from '../http/bearer-auth.j
 import type { ErrorResponse } from '../http/responses.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Set by `bearerAuth` (and by the MCP SDK's own `requireBearerAuth`): the same type. */
-    auth?: AuthInfo;
+declare global {
+  namespace Express {
+    /**
+     * Express's own extension point, the base of every `Request`. Declared here rather than on
+     * `express-serve-static-core`, where the MCP SDKs declare `auth` with their own AuthInfo: a
+     * second declaration there would collide with theirs. When theirs is loaded it refines this
+     * one, and theirs is assignable to ours, in either import order.
+     */
+    interface Request {
+      /** Set by `bearerAuth`: the caller's verified token. */
+      auth?: AuthInfo;
+    }
   }
 }
 

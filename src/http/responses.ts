@@ -3,6 +3,7 @@
  * challenge and OAuth-style JSON body, for one resource's settings.
  */
 import { describeCause } from '../errors.js';
+import type { ImpliedScopes } from '../verify/implied-scopes.js';
 import { buildChallenge } from './challenge.js';
 
 export interface ErrorResponse {
@@ -16,6 +17,8 @@ export interface ResponderSettings {
   resourceMetadataUrl: string;
   /** The resource's `scopesSupported`: which granted scopes a 403 may list back. */
   scopesSupported: ReadonlySet<string> | undefined;
+  /** The resource's scope hierarchy: a 403 lists granted scopes without those they imply. */
+  impliedScopes: ImpliedScopes | undefined;
   showErrorDetails: boolean;
 }
 
@@ -58,12 +61,29 @@ export class ErrorResponder {
    * resource supports, since clients replace their scope with it; never `offline_access`.
    */
   insufficientScope(required: readonly string[], granted: readonly string[], description: string): ErrorResponse {
+    return this.challenge(
+      403,
+      'insufficient_scope',
+      description,
+      undefined,
+      this.challengeScopes(required, granted).join(' '),
+    );
+  }
+
+  /**
+   * The scope set a step-up challenge names: the required scopes, then the granted ones this
+   * resource supports (a client that replaces its scope with the challenge's keeps what it had),
+   * never `offline_access`. `granted` is req.auth.scopes, expanded by the scope hierarchy: what
+   * was granted is listed back, not what it implies.
+   */
+  readonly challengeScopes = (required: readonly string[], granted: readonly string[]): string[] => {
     const scopes = new Set(required);
     const supported = this.settings.scopesSupported;
-    if (supported) for (const s of granted) if (supported.has(s)) scopes.add(s);
+    const own = this.settings.impliedScopes?.withoutImplied(granted) ?? granted;
+    if (supported) for (const s of own) if (supported.has(s)) scopes.add(s);
     scopes.delete('offline_access');
-    return this.challenge(403, 'insufficient_scope', description, undefined, [...scopes].join(' '));
-  }
+    return [...scopes];
+  };
 
   unavailable(retryAfterSeconds: number, cause: unknown): ErrorResponse {
     return {

@@ -11,6 +11,7 @@ import {
 import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
 import { isSenderConstrained } from './confirmation.js';
+import type { ImpliedScopes } from './implied-scopes.js';
 import { type ClaimsVerifier, isJoseError, mapJoseError } from './jwt.js';
 import { ResourceURL } from './resource-url.js';
 
@@ -20,6 +21,10 @@ export type ClaimCheck = (claims: Record<string, unknown>) => boolean | string |
 export interface AccessTokenPolicy {
   /** The protected resource's identifier, as configured. */
   resource: string;
+  /** Its protected resource metadata URL, for `req.auth.resourceMetadataUrl`. */
+  resourceMetadataUrl: string;
+  /** Its scope hierarchy: granted scopes are expanded with what they imply. */
+  impliedScopes: ImpliedScopes | undefined;
   /** Issuers of the resource's authorization servers. */
   issuers: ReadonlySet<string>;
   /** Accepted audiences (compared with `audienceKey`). */
@@ -175,7 +180,7 @@ export class AccessTokenVerifier {
   private judge(token: string, claims: Record<string, unknown>, memoise: boolean): Judged {
     const known = memoise ? this.judged.get(claims) : undefined;
     if (known) return known;
-    const auth = authInfoFromClaims(token, claims, this.resourceUrl, this.policy.scopeClaim);
+    const auth = this.forThisResource(authInfoFromClaims(token, claims, this.policy.scopeClaim));
     // An introspection response without `iss` speaks for the server that answered it.
     if (this.source.kind === 'introspection') auth.issuer ??= this.source.issuer;
     Object.freeze(auth.scopes);
@@ -227,7 +232,14 @@ export class AccessTokenVerifier {
     }
     // `resource` says which resource the token is for; when given it is judged like an audience.
     if (auth.audience === undefined && auth.resource !== undefined) auth.audience = [String(auth.resource)];
+    return this.forThisResource(auth);
+  }
+
+  /** What this route adds to every accepted AuthInfo: its resource, metadata URL and scope hierarchy. */
+  private forThisResource(auth: AuthInfo): AuthInfo {
     auth.resource = this.resourceUrl;
+    auth.resourceMetadataUrl = this.policy.resourceMetadataUrl;
+    if (this.policy.impliedScopes) auth.scopes = this.policy.impliedScopes.expand(auth.scopes);
     return auth;
   }
 

@@ -1,24 +1,34 @@
 /**
- * `req.auth`: the MCP SDK's `AuthInfo`, which its transports hand to tools as
- * `extra.authInfo`. We add the verified token's issuer, subject, audience and claims to that same
- * interface (declaration merging), so that a project importing both packages sees one type.
+ * `req.auth`: what a verified token says about the caller. Structurally the MCP SDKs' own
+ * `AuthInfo` (v1's `@modelcontextprotocol/sdk`, v2's `@modelcontextprotocol/server`, whose
+ * transports hand `req.auth` to tools as `extra.authInfo` / `ctx.http.authInfo`), plus the
+ * verified token's issuer, subject, audience and claims. Declared here, so that the package's
+ * types need neither SDK (docs/auth-info.md).
  */
-import type { AuthInfo as SdkAuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-
-declare module '@modelcontextprotocol/sdk/server/auth/types.js' {
-  interface AuthInfo {
-    /** `iss` of the verified token. */
-    issuer?: string;
-    /** `sub` of the verified token. */
-    subject?: string;
-    /** `aud` of the verified token, always as an array. */
-    audience?: string[];
-    /** The whole verified payload. */
-    claims?: Record<string, unknown>;
-  }
+export interface AuthInfo {
+  /** The access token as presented. */
+  token: string;
+  /** The OAuth client the token was issued to (`client_id`, else `azp`, else ''). */
+  clientId: string;
+  /** Granted scopes, plus every scope they imply under the resource's `impliedScopes`. */
+  scopes: string[];
+  /** Seconds since the epoch (`exp`). */
+  expiresAt?: number;
+  /** The protected resource this route protects. */
+  resource?: URL;
+  /** The resource's protected resource metadata URL (read by SDK v2's scope challenges). */
+  resourceMetadataUrl?: string;
+  /** Additional data (the SDKs' field; unused by this package). */
+  extra?: Record<string, unknown>;
+  /** `iss` of the verified token. */
+  issuer?: string;
+  /** `sub` of the verified token. */
+  subject?: string;
+  /** `aud` of the verified token, always as an array. */
+  audience?: string[];
+  /** The whole verified payload (or introspection response). */
+  claims?: Record<string, unknown>;
 }
-
-export type AuthInfo = SdkAuthInfo;
 
 /** A custom verifier: resolve to AuthInfo, or throw `MCPAuthTokenVerificationError` to refuse. */
 export type VerifyAccessTokenFunction = (token: string) => AuthInfo | Promise<AuthInfo>;
@@ -40,12 +50,8 @@ export function scopesFromClaims(claims: Record<string, unknown>, scopeClaim?: s
   return [];
 }
 
-export function authInfoFromClaims(
-  token: string,
-  claims: Record<string, unknown>,
-  resource: URL,
-  scopeClaim?: string,
-): AuthInfo {
+/** AuthInfo from verified claims (the route adds its resource: see AccessTokenVerifier). */
+export function authInfoFromClaims(token: string, claims: Record<string, unknown>, scopeClaim?: string): AuthInfo {
   const aud = claims.aud;
   const clientId =
     typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : '';
@@ -54,7 +60,6 @@ export function authInfoFromClaims(
     clientId,
     scopes: scopesFromClaims(claims, scopeClaim),
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
-    resource,
     issuer: typeof claims.iss === 'string' ? claims.iss : undefined,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     audience:

@@ -156,7 +156,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       expect(calls).toEqual(['next']);
     });
 
-    it('req.auth carries the token, client, scopes, expiry, resource and claims', async () => {
+    it('req.auth carries the token, client, scopes, expiry, resource, its metadata URL and claims', async () => {
       const signed = await token().scopes('mcp:read', 'mcp:write').claim('role', 'admin').sign();
       const res = await request(app).post('/mcp').set('Authorization', `Bearer ${signed}`);
       expect(res.status).toBe(200);
@@ -167,6 +167,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
         scopes: ['mcp:read', 'mcp:write'],
         expiresAt: claims.exp,
         resource: RESOURCE,
+        resourceMetadataUrl: 'https://api.example.com/.well-known/oauth-protected-resource/mcp',
         issuer: issuer.issuer,
         subject: 'u1',
         audience: [RESOURCE],

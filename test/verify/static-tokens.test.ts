@@ -31,6 +31,7 @@ describe('staticTokens', () => {
       scopes: ['read'],
       subject: 'alice',
       resource: RESOURCE,
+      resourceMetadataUrl: 'https://api.example.com/.well-known/oauth-protected-resource/mcp',
       claims: { sub: 'alice', client_id: 'cli', scope: 'read', role: 'admin' },
     });
     const unknown = await request(app).get('/mcp').set('Authorization', 'Bearer other-token');
