@@ -8,6 +8,13 @@ import { fetchServerConfig } from './discovery/server-config.js';
 import { type CheckStatus, validateServerConfig } from './discovery/validate-server-config.js';
 
 const USAGE = 'usage: mcp-bearer-auth doctor <issuer-url> [--type oidc|oauth]';
+const HELP = [
+  USAGE,
+  '',
+  "Fetches an authorization server's discovery document and reports what MCP clients need from it.",
+  'Without --type, tries OpenID Connect discovery, then RFC 8414, and says which type to configure.',
+  'Exit 0: ready; 1: problems MCP clients will hit; 2: nothing could be fetched, or bad usage.',
+];
 const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warning: 'warn', error: 'FAIL', info: 'info' };
 
 /**
@@ -28,9 +35,18 @@ export async function runDoctor(argv: string[], print: (line: string) => void = 
   // Every line goes through here: whatever part of it came from the network, it is escaped.
   const out = (line: string) => print(printable(line));
   const [command, issuer, ...rest] = argv;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    for (const line of HELP) out(line);
+    return 0;
+  }
   const typeAt = rest.indexOf('--type');
   const type = typeAt === -1 ? undefined : rest[typeAt + 1];
-  if (command !== 'doctor' || !issuer || (type !== undefined && type !== 'oidc' && type !== 'oauth')) {
+  if (
+    command !== 'doctor' ||
+    !issuer ||
+    issuer.startsWith('-') ||
+    (type !== undefined && type !== 'oidc' && type !== 'oauth')
+  ) {
     out(USAGE);
     return 2;
   }
@@ -52,6 +68,7 @@ export async function runDoctor(argv: string[], print: (line: string) => void = 
   const report = validateServerConfig(config);
   out(`Authorization server ${report.issuer} (${config.type === 'oidc' ? 'OpenID Connect' : 'RFC 8414'} discovery)`);
   for (const c of report.checks) out(`  ${MARK[c.status]}  ${c.message}`);
+  out(`Configure it as: { issuer: '${report.issuer}', type: '${config.type}' }`);
   const errors = report.checks.filter((c) => c.status === 'error').length;
   out(errors === 0 ? 'Ready for MCP clients.' : `${errors} problem(s) MCP clients will hit.`);
   return errors === 0 ? 0 : 1;

@@ -19,6 +19,8 @@ export class MCPAuthConfigError extends MCPAuthError {
 
 export type AuthServerErrorCode =
   | 'metadata_unavailable'
+  /** The issuer's server answered, but has no discovery document of either kind (a 4xx): a wrong issuer URL. */
+  | 'metadata_not_found'
   | 'invalid_server_metadata'
   | 'jwks_unavailable'
   | 'missing_jwks_uri'
@@ -70,12 +72,15 @@ export type TokenVerificationErrorCode =
  */
 export class MCPAuthTokenVerificationError extends MCPAuthError {
   override name = 'MCPAuthTokenVerificationError';
+  /** What the operator needs to fix it (for logs and `showErrorDetails` only, never the challenge). */
+  readonly detail: string | undefined;
 
   constructor(
     message = 'The access token is invalid',
-    options?: { cause?: unknown; code?: TokenVerificationErrorCode },
+    options?: { cause?: unknown; code?: TokenVerificationErrorCode; detail?: string },
   ) {
     super(options?.code ?? 'invalid_token', message, options);
+    this.detail = options?.detail;
   }
 }
 
@@ -87,14 +92,35 @@ export function tokenRefusal(
   message: string,
   code: TokenVerificationErrorCode = 'invalid_token',
   cause?: unknown,
+  detail?: string,
 ): MCPAuthTokenVerificationError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new MCPAuthTokenVerificationError(message, { code, cause });
+    return new MCPAuthTokenVerificationError(message, { code, cause, detail });
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/**
+ * A token from an issuer this resource does not trust. The detail names both sides, because the
+ * usual cause is a configured issuer that differs from the tokens' `iss` by a trailing slash or a
+ * path; the token's value is quoted as JSON and cut short, since it comes from the client.
+ */
+export function unknownIssuer(
+  iss: unknown,
+  trusted: Iterable<string> | undefined,
+  cause?: unknown,
+): MCPAuthTokenVerificationError {
+  const named = iss === undefined ? 'no iss' : `iss ${JSON.stringify(iss)?.slice(0, 200)}`;
+  const trusts = trusted ? `; this resource trusts ${[...trusted].map((i) => JSON.stringify(i)).join(', ')}` : '';
+  return tokenRefusal(
+    'The token was not issued by a trusted authorization server',
+    'unknown_issuer',
+    cause,
+    `the token names ${named}${trusts}`,
+  );
 }
 
 export type BearerAuthErrorCode = 'missing_token' | 'invalid_request' | 'insufficient_scope' | 'server_error';
@@ -114,10 +140,12 @@ export function describeCause(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
   const code = (error as { code?: unknown }).code;
   const inner = error.cause instanceof Error ? error.cause : undefined;
+  const detail = error instanceof MCPAuthTokenVerificationError ? error.detail : undefined;
   return {
     name: error.name,
     ...(typeof code === 'string' ? { code } : {}),
     message: error.message,
+    ...(detail === undefined ? {} : { detail }),
     ...(inner ? { cause: { name: inner.name, message: inner.message } } : {}),
   };
 }

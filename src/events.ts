@@ -30,9 +30,18 @@ export type AuthEvent =
       clientId?: string;
       /** For a 500 or 503 caused by the authorization server or our configuration: what went wrong. */
       error?: string;
+      /** For some refusals, what an operator needs to fix them (e.g. which issuer a token named). */
+      detail?: string;
     }
   | { type: 'jwks_refresh'; uri: string; outcome: 'ok' | 'failed'; keys?: number; error?: string }
-  | { type: 'discovery'; issuer: string; outcome: 'ok' | 'failed'; error?: string };
+  | {
+      type: 'discovery';
+      issuer: string;
+      outcome: 'ok' | 'failed';
+      error?: string;
+      /** Found, but not as configured (the other kind of document): what to change. Logged at warn. */
+      warning?: string;
+    };
 
 export type AuthEventListener = (event: AuthEvent) => void;
 
@@ -42,6 +51,34 @@ export interface Logger {
   info(object: object, message?: string): void;
   warn(object: object, message?: string): void;
   error(object: object, message?: string): void;
+}
+
+/** Fields of a refusal, for `reportDenial`. */
+export interface Denial {
+  reason: DecisionReason;
+  status: number;
+  resource: string;
+  /** The refused token, when there was one: reported as a fingerprint only. */
+  token?: string;
+  /** The caller, when the token was valid (a refusal after authentication, e.g. a tool's scopes). */
+  auth?: { issuer?: string; subject?: string; clientId?: string };
+  error?: string;
+  detail?: string;
+}
+
+/** Reports a refusal to the listener, if there is one. */
+export function reportDenial(listener: AuthEventListener | undefined, denial: Denial): void {
+  if (!listener) return;
+  const { token, auth, error, detail, ...fields } = denial;
+  listener({
+    type: 'decision',
+    outcome: 'deny',
+    ...fields,
+    ...(token === undefined ? {} : { tokenFingerprint: tokenFingerprint(token) }),
+    ...(auth ? { issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId } : {}),
+    ...(error === undefined ? {} : { error }),
+    ...(detail === undefined ? {} : { detail }),
+  });
 }
 
 export function tokenFingerprint(token: string): string {
@@ -75,7 +112,7 @@ function logTo(logger: Logger, event: AuthEvent): void {
     if (event.outcome === 'allow') logger.debug(event, message);
     else if (event.status >= 500) logger.error(event, message);
     else logger.info(event, message);
-  } else if (event.outcome === 'failed') {
+  } else if (event.outcome === 'failed' || (event.type === 'discovery' && event.warning)) {
     logger.warn(event, message);
   } else {
     logger.info(event, message);

@@ -21,7 +21,7 @@ import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } 
 import { AuthorizationServer } from './discovery/authorization-server.js';
 import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
 import { MCPAuthAuthServerError, MCPAuthConfigError } from './errors.js';
-import { type AuthEventListener, eventListener } from './events.js';
+import { type AuthEventListener, eventListener, reportDenial } from './events.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
 import { createToolScopesMiddleware } from './express/tool-scopes.js';
@@ -201,7 +201,10 @@ export class MCPAuth {
     const scopes = parseConfig(toolScopesSchema, toolScopes, 'requireToolScopes toolScopes');
     const opts = parseConfig(toolScopesOptionsSchema, options, 'requireToolScopes options');
     const resource = this.pickResource(opts.resource, 'requireToolScopes options');
-    return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails));
+    const events = this.events;
+    return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails), (denial) =>
+      reportDenial(events, { ...denial, resource: resource.resource }),
+    );
   }
 
   /**

@@ -87,6 +87,73 @@ describe('events and logging', () => {
     }
   });
 
+  it('an unknown issuer is explained to the operator (event, showErrorDetails), never in the challenge', async () => {
+    for (const [what, trustedCount] of [
+      ['one trusted issuer (jose checks iss)', 1],
+      ['two trusted issuers (iss read first)', 2],
+    ] as const) {
+      const other = 'https://other.example';
+      const servers = [{ issuer: issuer.issuer, type: 'oidc' as const }];
+      if (trustedCount === 2) servers.push({ issuer: other, type: 'oidc' });
+      const events: AuthEvent[] = [];
+      const mcpAuth = new MCPAuth({
+        protectedResources: { metadata: { resource: RESOURCE, authorizationServers: servers } },
+        onEvent: (e) => events.push(e),
+      });
+      const app = express();
+      app.use('/mcp', mcpAuth.bearerAuth('jwt', { showErrorDetails: true }), (_req, res) => res.json({ ok: true }));
+      // Keys at hand first, so that the single-issuer case takes jose's own iss check.
+      await request(app)
+        .get('/mcp')
+        .set('Authorization', `Bearer ${await issuer.token().sign()}`);
+      const slash = await issuer.sign({
+        iss: `${issuer.issuer}/`,
+        aud: RESOURCE,
+        exp: Math.floor(Date.now() / 1000) + 60,
+      });
+      const res = await request(app).get('/mcp').set('Authorization', `Bearer ${slash}`);
+      expect(res.status, what).toBe(401);
+      expect(res.headers['www-authenticate']).toContain(
+        'error_description="The token was not issued by a trusted authorization server"',
+      );
+      const trusted = trustedCount === 2 ? `"${issuer.issuer}", "${other}"` : `"${issuer.issuer}"`;
+      const detail = `the token names iss "${issuer.issuer}/"; this resource trusts ${trusted}`;
+      expect(res.body.cause.detail, what).toBe(detail);
+      expect(events.at(-1), what).toMatchObject({ reason: 'unknown_issuer', detail });
+    }
+  });
+
+  it('requireToolScopes refusals are reported too, after the allow of bearerAuth', async () => {
+    const events: AuthEvent[] = [];
+    const mcpAuth = new MCPAuth({
+      protectedResources: {
+        metadata: { resource: RESOURCE, authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }] },
+      },
+      onEvent: (e) => events.push(e),
+    });
+    const app = express();
+    app.post(
+      '/mcp',
+      mcpAuth.bearerAuth('jwt'),
+      express.json(),
+      mcpAuth.requireToolScopes({ add: ['write'] }),
+      (_q, r) => r.json({ ok: true }),
+    );
+    const token = await issuer.token().subject('u9').clientId('c9').scopes('read').sign();
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add', arguments: {} } };
+    expect((await request(app).post('/mcp').set('Authorization', `Bearer ${token}`).send(call)).status).toBe(403);
+    expect((await request(app).post('/mcp').set('Authorization', `Bearer ${token}`).send('x=1')).status).toBe(400);
+    const decisions = events.filter((e) => e.type === 'decision');
+    expect(decisions.map((d) => [d.outcome, d.reason, d.status])).toEqual([
+      ['allow', 'ok', 200],
+      ['deny', 'insufficient_scope', 403],
+      ['allow', 'ok', 200],
+      ['deny', 'invalid_request', 400],
+    ]);
+    expect(decisions[1]).toMatchObject({ resource: RESOURCE, subject: 'u9', clientId: 'c9', issuer: issuer.issuer });
+    expect(decisions[1]?.type === 'decision' && decisions[1].tokenFingerprint).toMatch(/^[\w-]{12}$/);
+  });
+
   it('reports outages as warnings, and a broken listener breaks nothing', async () => {
     const down = await createTestIssuer({ audience: RESOURCE });
     down.behavior.jwks = 'error';

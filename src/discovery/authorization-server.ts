@@ -3,7 +3,7 @@ import type { AuthorizationServerMetadata, AuthServerEntry, AuthServerKeysConfig
 import { MCPAuthAuthServerError } from '../errors.js';
 import type { AuthEventListener } from '../events.js';
 import { ConfiguredKeySet } from '../verify/keys.js';
-import { DEFAULT_DISCOVERY_TIMEOUT_MS, fetchServerConfig } from './server-config.js';
+import { DEFAULT_DISCOVERY_TIMEOUT_MS, discoverServerConfig } from './server-config.js';
 import { SingleFlight } from './single-flight.js';
 
 /** After a failed discovery, callers get the same error for this long, then it is tried again. */
@@ -37,9 +37,9 @@ export class AuthorizationServer {
       this.configuredMetadata = undefined;
       this.metadata = new SingleFlight(async () => {
         try {
-          const { metadata } = await fetchServerConfig(issuer, { type, transpileData, timeoutMs });
-          events?.({ type: 'discovery', issuer, outcome: 'ok' });
-          return metadata;
+          const { config, fallback } = await discoverServerConfig(issuer, { type, transpileData, timeoutMs });
+          events?.({ type: 'discovery', issuer, outcome: 'ok', ...(fallback ? { warning: fallback } : {}) });
+          return config.metadata;
         } catch (error) {
           events?.({
             type: 'discovery',

@@ -74,13 +74,22 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     if (error instanceof FetchJsonError) throw error;
     const timedOut = signal.aborted;
     throw new FetchJsonError(
-      timedOut ? `${url} timed out after ${options.timeoutMs} ms` : `${url} could not be fetched`,
+      timedOut ? `${url} timed out after ${options.timeoutMs} ms` : `${url} could not be fetched (${rootCause(error)})`,
       undefined,
       {
         cause: error,
       },
     );
   }
+}
+
+/** What lies under fetch's "fetch failed": ECONNREFUSED, ENOTFOUND (DNS), a TLS error… */
+function rootCause(error: unknown): string {
+  let deepest = error;
+  while (deepest instanceof Error && deepest.cause !== undefined) deepest = deepest.cause;
+  const code = (deepest as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  return deepest instanceof Error ? deepest.message : String(deepest);
 }
 
 /** An OAuth error code: printable ASCII without `"` and `\`. */

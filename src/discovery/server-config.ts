@@ -28,15 +28,58 @@ export async function fetchServerConfig(issuer: string, options: FetchServerConf
     } catch (error) {
       lastError = error;
       // Only a server that answered "not here" (a 4xx, or a web page) is worth asking at the other URL.
-      const cause = error instanceof MCPAuthAuthServerError ? error.cause : undefined;
-      const notHere =
-        cause instanceof FetchJsonError &&
-        (cause.notJson || (cause.status !== undefined && cause.status >= 400 && cause.status < 500));
-      if (!notHere) throw error;
+      if (!isNotHere(error)) throw error;
     }
   }
   throw lastError;
 }
+
+/** The server answered, but has no document at that URL (a 4xx, or a page that is not JSON). */
+function isNotHere(error: unknown): boolean {
+  const cause = error instanceof MCPAuthAuthServerError ? error.cause : undefined;
+  return (
+    cause instanceof FetchJsonError &&
+    (cause.notJson || (cause.status !== undefined && cause.status >= 400 && cause.status < 500))
+  );
+}
+
+/**
+ * Discovery as the resource server does it: the configured `type`'s document, else the other
+ * kind's (an issuer that publishes only one is common, and the configured type is easy to get
+ * wrong). `fallback` says when the other kind answered, so that it can be logged. When neither
+ * exists, the error is not an outage: the server answered, so the issuer URL or type is wrong.
+ */
+export async function discoverServerConfig(
+  issuer: string,
+  options: FetchServerConfigOptions,
+): Promise<{ config: AuthServerConfig; fallback?: string }> {
+  try {
+    return { config: await fetchServerConfig(issuer, options) };
+  } catch (error) {
+    if (!isNotHere(error)) throw error;
+    const other: AuthServerType = options.type === 'oidc' ? 'oauth' : 'oidc';
+    try {
+      const config = await fetchServerConfig(issuer, { ...options, type: other });
+      return {
+        config,
+        fallback: `no ${DOCUMENT[options.type]} at ${discoveryUrls(issuer, options.type).join(' or ')}; using its ${DOCUMENT[other]}: configure type '${other}'`,
+      };
+    } catch (otherError) {
+      if (!isNotHere(otherError)) throw otherError;
+      const tried = [...discoveryUrls(issuer, options.type), ...discoveryUrls(issuer, other)];
+      throw new MCPAuthAuthServerError(
+        'metadata_not_found',
+        `No discovery document for ${issuer} (${describe(error instanceof Error ? error.cause : error)}; tried ${tried.join(', ')}): check that the issuer URL is exactly the \`iss\` of its tokens`,
+        { cause: otherError },
+      );
+    }
+  }
+}
+
+const DOCUMENT: Record<AuthServerType, string> = {
+  oidc: 'OpenID Connect discovery document',
+  oauth: 'RFC 8414 authorization server metadata',
+};
 
 /**
  * Fetches metadata from an explicit well-known URL. When the URL has a standard shape, the

@@ -3,7 +3,7 @@
  * request URL to either the caller's AuthInfo or the exact response to send (RFC 6750 §3).
  */
 import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../errors.js';
-import { type AuthEventListener, type DecisionReason, tokenFingerprint } from '../events.js';
+import { type AuthEventListener, type DecisionReason, reportDenial, tokenFingerprint } from '../events.js';
 import { type AccessTokenVerifier, InsufficientScopeError } from '../verify/access-token.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 import type { ErrorResponder, ErrorResponse } from './responses.js';
@@ -138,17 +138,14 @@ export class BearerAuthHandler {
     return { ok: true, auth };
   }
 
-  private refuse(response: ErrorResponse, reason: DecisionReason, token?: string, error?: string): BearerAuthOutcome {
+  private refuse(
+    response: ErrorResponse,
+    reason: DecisionReason,
+    token?: string,
+    why?: { error?: string; detail?: string },
+  ): BearerAuthOutcome {
     if (this.listener) {
-      this.listener({
-        type: 'decision',
-        outcome: 'deny',
-        reason,
-        status: response.status,
-        resource: this.resource,
-        ...(token === undefined ? {} : { tokenFingerprint: tokenFingerprint(token) }),
-        ...(error === undefined ? {} : { error }),
-      });
+      reportDenial(this.listener, { reason, status: response.status, resource: this.resource, token, ...why });
     }
     return { ok: false, response };
   }
@@ -162,14 +159,15 @@ export class BearerAuthHandler {
       );
     }
     if (error instanceof MCPAuthTokenVerificationError) {
-      return this.refuse(this.responder.invalidToken(error.message, error), error.code as DecisionReason, token);
+      const response = this.responder.invalidToken(error.message, error);
+      return this.refuse(response, error.code as DecisionReason, token, { detail: error.detail });
     }
     if (error instanceof MCPAuthAuthServerError) {
       // Our own message (never the token): an operator must see why without showErrorDetails.
       const response = error.transient
         ? this.responder.unavailable(error.retryAfter ?? 1, error)
         : this.responder.serverError('The token could not be verified because of a server error', error);
-      return this.refuse(response, error.code, token, error.message);
+      return this.refuse(response, error.code, token, { error: error.message });
     }
     const response = this.responder.serverError('The token could not be verified because of a server error', error);
     return this.refuse(response, 'server_error', token);

@@ -7,6 +7,7 @@ import {
   MCPAuthBearerAuthError,
   MCPAuthTokenVerificationError,
   tokenRefusal,
+  unknownIssuer,
 } from '../errors.js';
 import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
@@ -246,7 +247,7 @@ export class AccessTokenVerifier {
   private checkIssuer(auth: AuthInfo): void {
     // Custom verifiers may omit the issuer (e.g. static development tokens); a stated one must be trusted.
     if (auth.issuer !== undefined && !this.policy.issuers.has(auth.issuer)) {
-      throw tokenRefusal('The token was not issued by a trusted authorization server', 'unknown_issuer');
+      throw unknownIssuer(auth.issuer, this.policy.issuers);
     }
   }
 

@@ -18,6 +18,7 @@ import {
   type MCPAuthTokenVerificationError,
   type TokenVerificationErrorCode,
   tokenRefusal,
+  unknownIssuer,
 } from '../errors.js';
 import { SyncJwsVerifier } from './jws-sync.js';
 import type { KeyGetter, KeySet } from './keys.js';
@@ -123,7 +124,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): Required<ClaimsVer
     try {
       payload = jws.verify(token, keys, issuer.allowed, issuer.options);
     } catch (error) {
-      throw mapJoseError(error);
+      throw mapJoseError(error, issuers.keys());
     }
     return payload && admit(token, { payload: checkDates(payload), keySet: jwks, version: jwks.version }, now);
   }
@@ -174,7 +175,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): Required<ClaimsVer
       throw invalid('The access token is not a JWT');
     }
     const issuer = typeof iss === 'string' ? issuers.get(iss) : undefined;
-    if (!issuer) throw invalid('The token was not issued by a trusted authorization server', 'unknown_issuer');
+    if (!issuer) throw unknownIssuer(iss, issuers.keys());
     // Before any key is looked at: `none`, a symmetric alg for an asymmetric key and the reverse end here.
     if (typeof alg !== 'string' || !issuer.allowed.has(alg)) {
       throw invalid('The token is signed with an algorithm that is not allowed', 'algorithm_not_allowed');
@@ -204,20 +205,20 @@ export function createJwtVerifier(config: JwtVerifierConfig): Required<ClaimsVer
     try {
       result = await verifyWithKeys(token, getKey, options);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw mapJoseError(error);
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw mapJoseError(error, issuers.keys());
       if (trusted) triage(token);
       // A key we have not seen: the authorization server may have rotated. One refresh per cooldown.
       const outcome = await jwks.refreshForUnknownKey();
       if (outcome === 'failed') {
         throw jwks.unavailable(`Signing keys could not be refreshed from ${jwks.source}`);
       }
-      if (outcome === 'cooldown') throw mapJoseError(error);
+      if (outcome === 'cooldown') throw mapJoseError(error, issuers.keys());
       try {
         getKey = await jwks.current();
         version = jwks.version;
         result = await verifyWithKeys(token, getKey, options);
       } catch (retryError) {
-        throw mapJoseError(retryError);
+        throw mapJoseError(retryError, issuers.keys());
       }
     }
     // The key jose chose alone for this alg and kid: the next token naming them is checked in jws-sync.
@@ -344,7 +345,7 @@ export function isJoseError(error: unknown): error is Error & { code: string } {
  * except those of its remote JWK Set, which only a custom verify function meets: keys that could
  * not be fetched are an outage (503), not a bad token.
  */
-export function mapJoseError(error: unknown): unknown {
+export function mapJoseError(error: unknown, trusted?: Iterable<string>): unknown {
   if (!isJoseError(error)) return error;
   const wrap = (message: string, code: TokenVerificationErrorCode) => tokenRefusal(message, code, error);
   switch (error.code) {
@@ -362,7 +363,10 @@ export function mapJoseError(error: unknown): unknown {
       const { claim, reason } = error as unknown as { claim?: string; reason?: string };
       if (claim === 'nbf' && reason === 'check_failed')
         return wrap('The token is not yet valid', 'token_not_yet_valid');
-      if (claim === 'iss') return wrap('The token was not issued by a trusted authorization server', 'unknown_issuer');
+      // jose checks `iss` itself when one issuer is trusted: its error carries the payload.
+      if (claim === 'iss') {
+        return unknownIssuer((error as unknown as { payload?: { iss?: unknown } }).payload?.iss, trusted, error);
+      }
       if (claim === 'typ') return wrap('The token is not a JWT access token (typ must be at+jwt)', 'invalid_claims');
       return wrap(`The token's ${String(claim)} claim is missing or invalid`, 'invalid_claims');
     }

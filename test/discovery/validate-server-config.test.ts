@@ -74,6 +74,7 @@ describe('mcp-bearer-auth doctor', () => {
     expect(lines[0]).toBe(`Authorization server ${issuer.issuer} (OpenID Connect discovery)`);
     // The test issuer has no registration endpoint: a warning, not an error.
     expect(lines.some((l) => l.startsWith('  warn  no registration endpoint'))).toBe(true);
+    expect(lines.at(-2)).toBe(`Configure it as: { issuer: '${issuer.issuer}', type: 'oidc' }`);
     expect(lines.at(-1)).toBe('Ready for MCP clients.');
     expect(code).toBe(0);
     issuer.metadataOverrides = { code_challenge_methods_supported: undefined };
@@ -110,12 +111,25 @@ describe('mcp-bearer-auth doctor', () => {
     issuer.metadataOverrides = {};
   });
 
-  it('exit 2 with the reasons when nothing can be fetched, and on bad usage', async () => {
+  it('exit 2 with the reasons, causes included, when nothing can be fetched, and on bad usage', async () => {
+    // A port that was just closed: the connection is refused.
+    const closed = await TestIssuer.start();
+    const gone = closed.issuer;
+    await closed.close();
     const lines: string[] = [];
-    expect(await runDoctor(['doctor', 'http://127.0.0.1:9'], (l) => lines.push(l))).toBe(2);
-    expect(lines[0]).toBe('Could not read the metadata of http://127.0.0.1:9:');
+    expect(await runDoctor(['doctor', gone], (l) => lines.push(l))).toBe(2);
+    expect(lines[0]).toBe(`Could not read the metadata of ${gone}:`);
     expect(lines.slice(1).map((l) => l.split(':')[0]?.trim())).toEqual(['oidc discovery', 'oauth discovery']);
+    expect(lines[1]).toMatch(/could not be fetched \(ECONNREFUSED\)$/);
     expect(await runDoctor(['doctor'], () => {})).toBe(2);
     expect(await runDoctor(['doctor', 'https://a', '--type', 'saml'], () => {})).toBe(2);
+    expect(await runDoctor(['doctor', '--verbose'], () => {})).toBe(2);
+  });
+
+  it('--help prints the usage and exits 0, rather than being taken for an issuer', async () => {
+    const lines: string[] = [];
+    expect(await runDoctor(['doctor', '--help'], (l) => lines.push(l))).toBe(0);
+    expect(lines[0]).toBe('usage: mcp-bearer-auth doctor <issuer-url> [--type oidc|oauth]');
+    expect(lines.join('\n')).toContain('says which type to configure');
   });
 });

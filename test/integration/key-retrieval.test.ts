@@ -4,9 +4,10 @@
  */
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MCPAuth, type RemoteJwkSetOptions } from '../../src/index.js';
+import { type AuthEvent, MCPAuth, type RemoteJwkSetOptions } from '../../src/index.js';
 import { type EndpointBehavior, TestIssuer } from '../../src/testing/test-issuer.js';
 import { expressVersions, protectedApp } from '../helpers/apps.js';
+import { json, startRouteServer } from '../helpers/route-server.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
 const [, express] = expressVersions[0] as (typeof expressVersions)[0];
@@ -83,6 +84,63 @@ describe('discovery failures', () => {
     const { call } = await setup();
     issuer.metadataOverrides = { jwks_uri: undefined };
     expect((await call()).status).toBe(500);
+  });
+});
+
+describe('discovery: the configured type is not what the issuer publishes', () => {
+  /** An issuer that publishes only `document` (or nothing), with a TestIssuer's keys. */
+  async function onlyOne(
+    document: 'openid-configuration' | 'oauth-authorization-server' | 'none',
+    type: 'oidc' | 'oauth',
+  ) {
+    issuer = await TestIssuer.start();
+    const site = await startRouteServer(
+      document === 'none'
+        ? {}
+        : { [`/.well-known/${document}`]: json((origin: string) => ({ issuer: origin, jwks_uri: issuer.jwksUri })) },
+    );
+    const events: AuthEvent[] = [];
+    const warned: unknown[] = [];
+    const mcpAuth = new MCPAuth({
+      protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: site.origin, type }] } },
+      onEvent: (e) => events.push(e),
+      logger: { debug() {}, info() {}, warn: (o) => warned.push(o), error() {} },
+    });
+    const app = protectedApp(express, mcpAuth.bearerAuth('jwt'));
+    const token = await issuer.sign({
+      iss: site.origin,
+      aud: RESOURCE,
+      sub: 'u',
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
+    const res = await request(app).get('/mcp').set('Authorization', `Bearer ${token}`);
+    await site.close();
+    return { res, events, warned, site };
+  }
+
+  it.each([
+    ['openid-configuration', 'oauth', 'oidc'],
+    ['oauth-authorization-server', 'oidc', 'oauth'],
+  ] as const)(
+    'only %s published, type %s configured: it is used, and the log says to configure %s',
+    async (document, type, fix) => {
+      const { res, events, warned } = await onlyOne(document, type);
+      expect(res.status).toBe(200);
+      const discovery = events.find((e) => e.type === 'discovery');
+      expect(discovery).toMatchObject({ outcome: 'ok', warning: expect.stringContaining(`configure type '${fix}'`) });
+      expect(warned).toEqual([discovery]);
+    },
+  );
+
+  it('neither published (every well-known URL 404): 500 naming what was tried, never a 503 outage', async () => {
+    const { res, events, site } = await onlyOne('none', 'oidc');
+    expect(res.status).toBe(500);
+    expect(res.headers['retry-after']).toBeUndefined();
+    const decision = events.find((e) => e.type === 'decision');
+    expect(decision).toMatchObject({ reason: 'metadata_not_found', status: 500 });
+    expect(decision?.type === 'decision' && decision.error).toContain(
+      `No discovery document for ${site.origin} (${site.origin}/.well-known/openid-configuration answered HTTP 404; tried`,
+    );
   });
 });
 
