@@ -6,7 +6,7 @@
  * with the SDKs' own declarations.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,8 +128,10 @@ void requireBearerAuth;
 };
 
 describe('consumer projects type-check with skipLibCheck off', () => {
-  it('neither SDK: req.auth is this package’s AuthInfo', async () => {
-    expect(await typeCheck('neither', [], { 'main.ts': `${ours}${setup}` })).toBe('');
+  it('neither SDK: req.auth is this package’s AuthInfo; the introspection guide’s first example compiles', async () => {
+    const guide = readFileSync(join(root, 'docs/introspection.md'), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(guide)?.[1] ?? 'missing example';
+    expect(await typeCheck('neither', [], { 'main.ts': `${ours}${setup}{\n${example}}\n` })).toBe('');
   }, 60_000);
 
   it.each([
