@@ -22,7 +22,12 @@ let tmp: string;
 /** What a consumer project installs besides this package and express (its own dependencies). */
 const SDK = {
   v1: ['@modelcontextprotocol/sdk'],
-  v2: ['@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/express'],
+  v2: [
+    '@modelcontextprotocol/server',
+    '@modelcontextprotocol/core',
+    '@modelcontextprotocol/express',
+    '@modelcontextprotocol/node',
+  ],
 };
 
 beforeAll(async () => {
@@ -150,6 +155,23 @@ describe('consumer projects type-check with skipLibCheck off', () => {
     },
     60_000,
   );
+
+  it('the README quick start (v2) and the v1 server of docs/mcp-sdk.md compile as written', async () => {
+    const firstTs = (file: string, after = '') => {
+      const text = readFileSync(join(root, file), 'utf8');
+      return /```ts\n([\s\S]*?)```/.exec(text.slice(text.indexOf(after)))?.[1] ?? `missing example in ${file}`;
+    };
+    const readme = firstTs('README.md', '## Quick start');
+    const v1Server = firstTs('docs/mcp-sdk.md', '## A v1 server').replace(
+      'new MCPAuth({ /* as in the README */ })',
+      "new MCPAuth({ protectedResources: { metadata: { resource: 'https://a.example/mcp', authorizationServers: [{ issuer: 'https://auth.example', type: 'oidc' }] } } })",
+    );
+    const results = await Promise.all([
+      typeCheck('readme-v2', SDK.v2, { 'main.ts': readme }),
+      typeCheck('docs-v1', SDK.v1, { 'main.ts': v1Server }),
+    ]);
+    expect(results).toEqual(['', '']);
+  }, 60_000);
 
   it('both SDKs installed (a v2 server and v1 tools in one project), in either order', async () => {
     // The v1 bearer middleware and the v2 Express package both declare req.auth with their own
