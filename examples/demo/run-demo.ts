@@ -11,15 +11,28 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startDevAuthServer } from '../dev-auth-server/auth-server.js';
 import {
   connectWithOAuth,
+  connectWithOAuthV2,
   type HeadlessAuthEvent,
   HeadlessOAuthClientProvider,
   withStepUp,
 } from '../dev-auth-server/headless-client.js';
+import type { ServerSdk } from '../shared/streamable-http.js';
 import { createTodoApp, TODO_SCOPES } from '../todo-manager/app.js';
+
+/** What the demo needs of either SDK generation's client. */
+interface McpClient {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The official client of `sdk`, authorized through `provider`: v2 with a v2 server, v1 with v1. */
+async function connectClient(sdk: ServerSdk, url: URL, provider: HeadlessOAuthClientProvider) {
+  const client = sdk === 'v1' ? await connectWithOAuth(url, provider) : await connectWithOAuthV2(url, provider);
+  return { client, mcp: client as unknown as McpClient };
+}
 
 export interface DemoServers {
   /** The MCP endpoint (the resource identifier). */
@@ -31,7 +44,10 @@ export interface DemoServers {
 }
 
 /** Starts the dev authorization server and the todo-manager MCP server on 127.0.0.1. */
-export async function startDemoServers(ports: { mcp?: number; auth?: number } = {}): Promise<DemoServers> {
+export async function startDemoServers(
+  ports: { mcp?: number; auth?: number } = {},
+  sdk: ServerSdk = 'v2',
+): Promise<DemoServers> {
   const mcp = createServer();
   await listen(mcp, ports.mcp ?? 0);
   const origin = `http://127.0.0.1:${(mcp.address() as AddressInfo).port}`;
@@ -41,7 +57,10 @@ export async function startDemoServers(ports: { mcp?: number; auth?: number } = 
     port: ports.auth ?? 0,
     resources: { [mcpUrl]: { scopes: TODO_SCOPES }, [otherResource]: { scopes: TODO_SCOPES } },
   });
-  mcp.on('request', createTodoApp({ resource: mcpUrl, authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }] }));
+  mcp.on(
+    'request',
+    createTodoApp({ resource: mcpUrl, authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }], sdk }),
+  );
   return {
     mcpUrl,
     issuer: auth.issuer,
@@ -63,10 +82,12 @@ export interface DemoResult {
 
 type Log = (line: string) => void;
 
-export async function runDemo(log: Log = () => {}): Promise<DemoResult> {
-  const servers = await startDemoServers();
-  const clients: Client[] = [];
+/** The demo with SDK `sdk` on both sides (default v2: protocol 2026-07-28). */
+export async function runDemo(log: Log = () => {}, sdk: ServerSdk = 'v2'): Promise<DemoResult> {
+  const servers = await startDemoServers({}, sdk);
+  const clients: McpClient[] = [];
   try {
+    log(`MCP SDK               ${sdk} server and client`);
     log(`MCP server            ${servers.mcpUrl}  (todo-manager, protected by mcp-bearer-auth)`);
     log(`authorization server  ${servers.issuer}  (oidc-provider, auto-approving dev setup)\n`);
     const events: HeadlessAuthEvent[] = [];
@@ -77,7 +98,7 @@ export async function runDemo(log: Log = () => {}): Promise<DemoResult> {
 
     log('1. Connect and call whoami');
     const provider = new HeadlessOAuthClientProvider({ clientName: 'mcp-bearer-auth demo', onEvent });
-    const client = await connectWithOAuth(new URL(servers.mcpUrl), provider);
+    const { client: sdkClient, mcp: client } = await connectClient(sdk, new URL(servers.mcpUrl), provider);
     clients.push(client);
     const me = caller(await client.callTool({ name: 'whoami', arguments: {} }));
     const whoami = { subject: String(me.subject), clientId: String(me.clientId), scopes: me.scopes as string[] };
@@ -85,7 +106,7 @@ export async function runDemo(log: Log = () => {}): Promise<DemoResult> {
 
     log('2. Call add-todo, which needs todo:write');
     const firstStepUp = events.length;
-    const added = await withStepUp(client, provider, () =>
+    const added = await withStepUp(sdkClient, provider, () =>
       client.callTool({ name: 'add-todo', arguments: { text: 'try mcp-bearer-auth' } }),
     );
     const todo = JSON.parse((added.content as { text: string }[])[0]?.text ?? '{}') as { id: number; text: string };
@@ -108,7 +129,7 @@ export async function runDemo(log: Log = () => {}): Promise<DemoResult> {
     const firstWrong = events.length;
     let wrongAudience: DemoResult['wrongAudience'];
     try {
-      clients.push(await connectWithOAuth(new URL(servers.mcpUrl), wrong));
+      clients.push((await connectClient(sdk, new URL(servers.mcpUrl), wrong)).mcp);
       throw new Error('a token for another resource was accepted');
     } catch (error) {
       const refused = events

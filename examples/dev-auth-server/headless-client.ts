@@ -1,21 +1,27 @@
 /**
- * A headless OAuth client for the official MCP SDK client: an `OAuthClientProvider` that keeps
- * everything in memory and "opens the browser" by following the authorization server's redirects
- * with fetch, which works against an authorization server that approves by itself (like
- * ./auth-server.ts). For demos and tests, never for real users.
+ * A headless OAuth client for the official MCP SDK clients, v2 (`@modelcontextprotocol/client`)
+ * and v1 (`@modelcontextprotocol/sdk`): an `OAuthClientProvider` that keeps everything in memory
+ * and "opens the browser" by following the authorization server's redirects with fetch, which
+ * works against an authorization server that approves by itself (like ./auth-server.ts). Both
+ * SDKs ask the same of a provider; only the client and transport classes differ. For demos and
+ * tests, never for real users.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  Client as ClientV2,
+  type OAuthDiscoveryState,
+  StreamableHTTPClientTransport as TransportV2,
+  UnauthorizedError as UnauthorizedErrorV2,
+} from '@modelcontextprotocol/client';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+
+/** Which SDK generation's client to run. */
+export type ClientSdk = 'v2' | 'v1';
 
 export type HeadlessAuthEventKind =
   | 'challenge' // a 401 from the MCP server
@@ -39,25 +45,36 @@ export interface HeadlessOAuthClientProviderOptions {
   redirectUrl?: string;
   clientName?: string;
   /** Extra client metadata, e.g. grant_types with 'refresh_token'. */
-  clientMetadata?: Partial<OAuthClientMetadata>;
+  clientMetadata?: Partial<HeadlessClientMetadata>;
   /** Upper bound on redirects followed per authorization. Default 20. */
   maxRedirects?: number;
   onEvent?: (event: HeadlessAuthEvent) => void;
   /** Overrides the SDK's resource selection (e.g. to request a token for another resource). */
-  validateResourceURL?: OAuthClientProvider['validateResourceURL'];
+  validateResourceURL?: (serverUrl: string | URL, resource?: string) => Promise<URL | undefined>;
+}
+
+/** The client metadata this provider registers with (both SDKs' OAuthClientMetadata accept it). */
+export interface HeadlessClientMetadata {
+  client_name: string;
+  redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: string;
+  scope?: string;
 }
 
 /** In-memory OAuthClientProvider whose "browser" is fetch. One instance per MCP server: tokens() has no resource. */
-export class HeadlessOAuthClientProvider implements OAuthClientProvider {
+export class HeadlessOAuthClientProvider {
   readonly events: HeadlessAuthEvent[] = [];
-  validateResourceURL?: OAuthClientProvider['validateResourceURL'];
+  validateResourceURL?: (serverUrl: string | URL, resource?: string) => Promise<URL | undefined>;
   private readonly options: HeadlessOAuthClientProviderOptions;
   private readonly jar = new CookieJar();
   private client?: OAuthClientInformationMixed;
   private saved?: OAuthTokens;
   private verifier?: string;
   private expectedState?: string;
-  private code?: string;
+  private callback?: URLSearchParams;
+  private discovery?: OAuthDiscoveryState;
 
   constructor(options: HeadlessOAuthClientProviderOptions = {}) {
     this.options = options;
@@ -68,7 +85,7 @@ export class HeadlessOAuthClientProvider implements OAuthClientProvider {
     return this.options.redirectUrl ?? 'http://127.0.0.1/callback';
   }
 
-  get clientMetadata(): OAuthClientMetadata {
+  get clientMetadata(): HeadlessClientMetadata {
     return {
       client_name: this.options.clientName ?? 'headless MCP client',
       redirect_uris: [this.redirectUrl],
@@ -125,14 +142,21 @@ export class HeadlessOAuthClientProvider implements OAuthClientProvider {
   }
 
   saveDiscoveryState(state: OAuthDiscoveryState): void {
+    // Kept: the v2 client checks on the callback leg that the code goes to the same server.
+    this.discovery = state;
     const resource = state.resourceMetadata?.resource ?? '(no protected resource metadata)';
     this.record('metadata', `resource ${resource} -> authorization server ${state.authorizationServerUrl}`);
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.discovery;
   }
 
   invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
     if (scope === 'all' || scope === 'client') this.client = undefined;
     if (scope === 'all' || scope === 'tokens') this.saved = undefined;
     if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
+    if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
   }
 
   /**
@@ -147,7 +171,8 @@ export class HeadlessOAuthClientProvider implements OAuthClientProvider {
     let url = authorizationUrl;
     for (let hop = 0; hop <= maxRedirects; hop++) {
       if (url.origin === redirect.origin && url.pathname === redirect.pathname) {
-        this.code = this.readCallback(url.searchParams);
+        this.readCallback(url.searchParams);
+        this.callback = url.searchParams;
         this.record('code', `authorization code after ${hop} redirects`);
         return;
       }
@@ -165,11 +190,11 @@ export class HeadlessOAuthClientProvider implements OAuthClientProvider {
     throw new Error(`authorization did not reach ${this.redirectUrl} within ${maxRedirects} redirects`);
   }
 
-  /** The code from the last authorization, once: a second finishAuth with it would fail anyway. */
-  takeAuthorizationCode(): string | undefined {
-    const code = this.code;
-    this.code = undefined;
-    return code;
+  /** The whole redirect query (code, state, and `iss`, which the v2 client checks: RFC 9207), once. */
+  takeAuthorizationResponse(): URLSearchParams | undefined {
+    const callback = this.callback;
+    this.callback = undefined;
+    return callback;
   }
 
   /** A fetch for the transport that reports the MCP server's 401 and 403 challenges. */
@@ -184,20 +209,18 @@ export class HeadlessOAuthClientProvider implements OAuthClientProvider {
     return response;
   };
 
-  private readCallback(query: URLSearchParams): string {
+  private readCallback(query: URLSearchParams): void {
     const error = query.get('error');
     if (error) throw new Error(`authorization refused: ${error}: ${query.get('error_description') ?? ''}`);
     if (this.expectedState !== undefined && query.get('state') !== this.expectedState) {
       throw new Error('authorization response has the wrong state');
     }
-    const code = query.get('code');
-    if (!code) throw new Error('authorization response has no code');
-    return code;
+    if (!query.get('code')) throw new Error('authorization response has no code');
   }
 }
 
 /**
- * Connects the SDK client, authorizing on the way. The SDK's contract for interactive flows: the
+ * Connects the SDK client, authorizing on the way. Both SDKs' contract for interactive flows: the
  * first connect fails with UnauthorizedError after redirectToAuthorization; the app then calls
  * transport.finishAuth(code) and connects again with a NEW transport (a failed connect closes
  * the first one, and start() runs once per transport).
@@ -207,23 +230,60 @@ export async function connectWithOAuth(
   provider: HeadlessOAuthClientProvider,
   clientInfo: Implementation = { name: 'headless-mcp-client', version: '1.0.0' },
 ): Promise<Client> {
-  const connect = async (transport: StreamableHTTPClientTransport) => {
-    const client = new Client(clientInfo);
-    await client.connect(transport);
-    return client;
-  };
-  const newTransport = () =>
-    new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: provider.observingFetch });
+  return authorizing(
+    provider,
+    () => new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: provider.observingFetch }),
+    (transport, response) => transport.finishAuth(response.get('code') ?? ''),
+    async (transport) => {
+      const client = new Client(clientInfo);
+      await client.connect(transport);
+      return client;
+    },
+  );
+}
+
+/** The same with the SDK v2 client (protocol 2026-07-28). */
+export async function connectWithOAuthV2(
+  serverUrl: URL,
+  provider: HeadlessOAuthClientProvider,
+  clientInfo: Implementation = { name: 'headless-mcp-client', version: '1.0.0' },
+): Promise<ClientV2> {
+  return authorizing(
+    provider,
+    () => new TransportV2(serverUrl, { authProvider: provider, fetch: provider.observingFetch }),
+    (transport, response) => transport.finishAuth(response),
+    async (transport) => {
+      const client = new ClientV2(clientInfo);
+      await client.connect(transport);
+      return client;
+    },
+  );
+}
+
+/**
+ * Connects with a first transport; after an UnauthorizedError with a code in hand, finishes the
+ * authorization on that transport (it holds what discovery found) and connects a new one.
+ */
+async function authorizing<T, C>(
+  provider: HeadlessOAuthClientProvider,
+  newTransport: () => T,
+  finish: (transport: T, response: URLSearchParams) => Promise<void>,
+  connect: (transport: T) => Promise<C>,
+): Promise<C> {
   const first = newTransport();
   try {
     return await connect(first);
   } catch (error) {
-    const code = error instanceof UnauthorizedError ? provider.takeAuthorizationCode() : undefined;
-    if (!code) throw error;
-    await first.finishAuth(code);
+    const response = isUnauthorized(error) ? provider.takeAuthorizationResponse() : undefined;
+    if (!response) throw error;
+    await finish(first, response);
     provider.record('reconnect', 'token obtained, connecting a new transport');
     return await connect(newTransport());
   }
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof UnauthorizedError || error instanceof UnauthorizedErrorV2;
 }
 
 /**
@@ -235,17 +295,19 @@ export async function connectWithOAuth(
  * SDK throw "Server returned 403 after trying upscoping", so this cannot loop.
  */
 export async function withStepUp<T>(
-  client: Client,
+  client: Client | ClientV2,
   provider: HeadlessOAuthClientProvider,
   call: () => Promise<T>,
 ): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    const code = error instanceof UnauthorizedError ? provider.takeAuthorizationCode() : undefined;
+    const response = isUnauthorized(error) ? provider.takeAuthorizationResponse() : undefined;
     const transport = client.transport;
-    if (!code || !(transport instanceof StreamableHTTPClientTransport)) throw error;
-    await transport.finishAuth(code);
+    if (response && transport instanceof TransportV2) await transport.finishAuth(response);
+    else if (response && transport instanceof StreamableHTTPClientTransport) {
+      await transport.finishAuth(response.get('code') ?? '');
+    } else throw error;
     return await call();
   }
 }

@@ -4,9 +4,12 @@
  * so you can try the printed curl commands. `--once` exits after the demonstration.
  *
  *   ISSUER=https://your-tenant.example.com/ RESOURCE=https://your.host/mcp npm run example
+ *
+ * MCP SDK v2 server and client by default; `--sdk v1` runs the v1 server and client.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { AuthServerEntry } from '../../src/index.js';
@@ -14,6 +17,7 @@ import { TestIssuer } from '../../src/testing/test-issuer.js';
 import { createWhoamiApp } from './app.js';
 
 const once = process.argv.includes('--once');
+const sdk = process.argv.includes('v1') ? 'v1' : 'v2';
 const port = Number(process.env.PORT ?? 3001);
 
 const server = createServer();
@@ -34,9 +38,9 @@ const authorizationServers: AuthServerEntry[] = [
   { issuer, type: process.env.ISSUER_TYPE === 'oauth' ? 'oauth' : 'oidc' },
 ];
 
-server.on('request', createWhoamiApp({ resource, authorizationServers }));
+server.on('request', createWhoamiApp({ resource, authorizationServers, sdk }));
 const endpoint = `${origin}/mcp`;
-console.log(`whoami MCP server: ${endpoint}`);
+console.log(`whoami MCP server: ${endpoint} (MCP SDK ${sdk})`);
 console.log(`protected resource metadata: ${origin}/.well-known/oauth-protected-resource/mcp`);
 console.log(`authorization server: ${issuer}${localIssuer ? ' (local, started for this demo)' : ''}\n`);
 
@@ -75,16 +79,16 @@ if (localIssuer) {
     .audience(resource)
     .expiresIn('1h')
     .sign();
-  const client = new Client({ name: 'whoami-demo', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(endpoint), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
+  const requestInit = { headers: { Authorization: `Bearer ${token}` } };
+  const info = { name: 'whoami-demo', version: '1.0.0' };
+  const client = sdk === 'v1' ? new Client(info) : new ClientV2(info);
+  if (client instanceof Client)
+    await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit }));
+  else await client.connect(new TransportV2(new URL(endpoint), { requestInit }));
   const result = await client.callTool({ name: 'whoami', arguments: {} });
   await client.close();
-  console.log('--- with a token (official MCP SDK client) ---');
-  const text = (result.content as { type: string; text?: string }[])[0]?.text ?? '';
+  console.log(`--- with a token (official MCP SDK ${sdk} client) ---`);
+  const text = ((result as { content?: { text?: string }[] }).content ?? [])[0]?.text ?? '';
   console.log(`whoami says:\n${text}\n`);
   failed ||= !text.includes('"subject": "demo-user"');
   console.log('Try it yourself (the token is valid for an hour):\n');

@@ -9,9 +9,9 @@ import { runDemo } from '../../examples/demo/run-demo.js';
 import { startDevAuthServer } from '../../examples/dev-auth-server/auth-server.js';
 import { runDoctor } from '../../src/doctor.js';
 
-describe('end to end with oidc-provider and the MCP SDK client', () => {
+describe.each(['v2', 'v1'] as const)('end to end with oidc-provider and the MCP SDK %s client and server', (sdk) => {
   it('authorizes, calls whoami, steps up for todo:write, and refuses a token for another resource', async () => {
-    const result = await runDemo();
+    const result = await runDemo(() => {}, sdk);
     const kinds = result.events.map((e) => e.kind);
     // The discovery and authorization steps happened, in order, before the first call.
     expect(kinds.slice(0, kinds.indexOf('reconnect') + 1)).toEqual([
@@ -20,7 +20,6 @@ describe('end to end with oidc-provider and the MCP SDK client', () => {
       'registered',
       'authorize',
       'code',
-      'metadata',
       'tokens',
       'reconnect',
     ]);
@@ -38,16 +37,18 @@ describe('end to end with oidc-provider and the MCP SDK client', () => {
     expect(result.wrongAudience.error).toMatch(/Unauthorized/);
   });
 
-  it('npm run demo prints the flow and exits 0', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/demo/main.ts'], {
-      timeout: 60_000,
-    });
+  it(`npm run demo${sdk === 'v1' ? ' -- --sdk v1' : ''} prints the flow and exits 0`, async () => {
+    const args = ['--import', 'tsx', 'examples/demo/main.ts', ...(sdk === 'v1' ? ['--sdk', 'v1'] : [])];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 60_000 });
+    expect(stdout).toContain(`MCP SDK               ${sdk} server and client`);
     expect(stdout).toMatch(/whoami +subject=demo-user clientId=\S+ scopes=todo:read\n/);
     expect(stdout).toContain('step-up   403 insufficient_scope, step-up to scope "todo:write todo:read"');
     expect(stdout).toMatch(/whoami +scopes now todo:read todo:write/);
     expect(stdout).toContain('Demo complete');
   });
+});
 
+describe('the dev authorization server', () => {
   it('doctor reports the dev authorization server as ready for MCP clients', async () => {
     const auth = await startDevAuthServer({ resources: { 'http://127.0.0.1:1/mcp': { scopes: ['a'] } } });
     try {

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,47 +18,57 @@ let endpoint: string;
 
 beforeAll(async () => {
   issuer = await TestIssuer.start();
-  const { createServer } = await import('node:http');
-  server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  server.on(
-    'request',
-    createTodoApp({ resource: endpoint, authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }] }),
-  );
 });
-afterAll(async () => {
-  await close(server);
-  await issuer.close();
-});
+afterAll(() => issuer.close());
 
-async function clientFor(subject: string, ...scopes: string[]): Promise<Client> {
-  const token = await issuer
-    .token()
-    .subject(subject)
-    .scopes(...scopes)
-    .audience(endpoint)
-    .sign();
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(endpoint), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
-  return client;
-}
+describe.each(['v2', 'v1'] as const)('todo-manager example on MCP SDK %s (server and client)', (sdk) => {
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    server.on(
+      'request',
+      createTodoApp({ resource: endpoint, authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }], sdk }),
+    );
+  });
+  afterAll(() => close(server));
 
-const json = (result: Record<string, unknown>) => JSON.parse((result.content as { text: string }[])[0]?.text ?? 'null');
+  async function clientFor(subject: string, ...scopes: string[]) {
+    const token = await issuer
+      .token()
+      .subject(subject)
+      .scopes(...scopes)
+      .audience(endpoint)
+      .sign();
+    const requestInit = { headers: { Authorization: `Bearer ${token}` } };
+    if (sdk === 'v1') {
+      const client = new Client({ name: 'test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit }));
+      return client;
+    }
+    const client = new ClientV2({ name: 'test', version: '1.0.0' });
+    await client.connect(new TransportV2(new URL(endpoint), { requestInit }));
+    return client;
+  }
 
-describe('todo-manager example', () => {
+  /** A 403 insufficient_scope as each client reports it: v1 with the status, v2 with the challenge's scope. */
+  const insufficientScope = (scope: string) =>
+    sdk === 'v1' ? { code: 403 } : { name: 'InsufficientScopeError', requiredScope: scope };
+
+  const json = (result: Record<string, unknown>) =>
+    JSON.parse((result.content as { text: string }[])[0]?.text ?? 'null');
+
   it('the route needs todo:read', async () => {
-    await expect(clientFor('nobody', 'todo:write')).rejects.toMatchObject({ code: 403 });
+    await expect(clientFor('nobody', 'todo:write')).rejects.toMatchObject(insufficientScope('todo:read todo:write'));
   });
 
   it('read-only callers can list but not add; the 403 asks for todo:write plus what they hold', async () => {
     const reader = await clientFor('alice', 'todo:read');
     expect(json(await reader.callTool({ name: 'list-todos', arguments: {} }))).toEqual([]);
-    await expect(reader.callTool({ name: 'add-todo', arguments: { text: 'x' } })).rejects.toMatchObject({ code: 403 });
+    await expect(reader.callTool({ name: 'add-todo', arguments: { text: 'x' } })).rejects.toMatchObject(
+      insufficientScope('todo:write todo:read'),
+    );
     await reader.close();
     const res = await fetch(endpoint, {
       method: 'POST',
@@ -74,9 +85,9 @@ describe('todo-manager example', () => {
       }),
     });
     expect(res.status).toBe(403);
-    expect(res.headers.get('www-authenticate')).toMatch(
-      /^Bearer error="insufficient_scope", scope="todo:write todo:read", /,
-    );
+    // v2's SDK writes the challenge (scopeChallenge), v1's comes from requireToolScopes: same scopes.
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", /);
+    expect(res.headers.get('www-authenticate')).toContain(' scope="todo:write todo:read"');
   });
 
   it('writers add and complete, but delete needs todo:delete; lists are per user', async () => {
@@ -86,9 +97,9 @@ describe('todo-manager example', () => {
     expect(json(await writer.callTool({ name: 'complete-todo', arguments: { id: added.id } }))).toMatchObject({
       done: true,
     });
-    await expect(writer.callTool({ name: 'delete-todo', arguments: { id: added.id } })).rejects.toMatchObject({
-      code: 403,
-    });
+    await expect(writer.callTool({ name: 'delete-todo', arguments: { id: added.id } })).rejects.toMatchObject(
+      insufficientScope('todo:delete todo:read todo:write'),
+    );
     await writer.close();
 
     const other = await clientFor('carol', 'todo:read');

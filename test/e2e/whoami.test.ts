@@ -6,11 +6,12 @@ import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeCaller, handleMcpRequest } from '../../examples/whoami/app.js';
+import { describeCaller, handleMcpRequest, handleMcpRequestV1 } from '../../examples/whoami/app.js';
 import { type AuthInfo, MCPAuth } from '../../src/index.js';
 import { TestIssuer } from '../../src/testing/test-issuer.js';
 import { close } from '../helpers/http.js';
@@ -22,44 +23,47 @@ const seenByMiddleware: AuthInfo[] = [];
 
 beforeAll(async () => {
   issuer = await TestIssuer.start({ alg: 'ES256' });
-  const app = express();
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  const mcpAuth = new MCPAuth({
-    protectedResources: {
-      metadata: {
-        resource: endpoint,
-        authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }],
-        scopesSupported: ['mcp:read'],
+});
+afterAll(() => issuer.close());
+
+describe.each(['v2', 'v1'] as const)('official MCP SDK %s end to end (server and client)', (sdk) => {
+  beforeAll(async () => {
+    const app = express();
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    const mcpAuth = new MCPAuth({
+      protectedResources: {
+        metadata: {
+          resource: endpoint,
+          authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }],
+          scopesSupported: ['mcp:read'],
+        },
       },
-    },
+    });
+    app.use(mcpAuth.protectedResourceMetadataRouter());
+    app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['mcp:read'] }), (req, _res, next) => {
+      // The client may also open a GET stream; the tool call is a POST.
+      if (req.method === 'POST') seenByMiddleware.push(req.auth as AuthInfo);
+      next();
+    });
+    app.post('/mcp', express.json(), sdk === 'v1' ? handleMcpRequestV1 : handleMcpRequest);
   });
-  app.use(mcpAuth.protectedResourceMetadataRouter());
-  app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['mcp:read'] }), (req, _res, next) => {
-    // The client may also open a GET stream; the tool call is a POST.
-    if (req.method === 'POST') seenByMiddleware.push(req.auth as AuthInfo);
-    next();
-  });
-  app.post('/mcp', express.json(), handleMcpRequest);
-});
 
-afterAll(async () => {
-  await close(server);
-  await issuer.close();
-});
+  afterAll(() => close(server));
 
-async function connect(token: string): Promise<Client> {
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(endpoint), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
-  return client;
-}
+  async function connect(token: string) {
+    const requestInit = { headers: { Authorization: `Bearer ${token}` } };
+    if (sdk === 'v1') {
+      const client = new Client({ name: 'test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit }));
+      return client;
+    }
+    const client = new ClientV2({ name: 'test', version: '1.0.0' });
+    await client.connect(new TransportV2(new URL(endpoint), { requestInit }));
+    return client;
+  }
 
-describe('official MCP SDK end to end', () => {
   it('the whoami tool sees the AuthInfo the middleware set', async () => {
     const token = await issuer
       .token()
@@ -91,8 +95,10 @@ describe('official MCP SDK end to end', () => {
 
   it('a token for another resource is refused before the MCP server sees the request', async () => {
     const token = await issuer.token().scopes('mcp:read').audience('http://127.0.0.1:1/other').sign();
+    // v1 puts the status in `code`; v2 in `data.status` (its `code` names the error kind).
+    const status = sdk === 'v1' ? { code: 401 } : { data: expect.objectContaining({ status: 401 }) };
     await expect(connect(token)).rejects.toMatchObject({
-      code: 401,
+      ...status,
       message: expect.stringContaining('audience mismatch'),
     });
   });
@@ -111,19 +117,24 @@ describe('official MCP SDK end to end', () => {
 });
 
 describe('the README example', () => {
-  it('npm run example -- --once: 401 without a token, whoami with one, exit 0', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'examples/whoami/server.ts', '--once'],
-      {
-        env: { ...process.env, PORT: '0', ISSUER: undefined },
-        timeout: 30_000,
-      },
-    );
-    expect(stdout).toContain('HTTP 401');
-    expect(stdout).toMatch(
-      /WWW-Authenticate: Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
-    );
-    expect(stdout).toContain('"subject": "demo-user"');
-  });
+  it.each(['v2', 'v1'])(
+    'npm run example -- --once (--sdk %s): 401 without a token, whoami with one, exit 0',
+    async (sdk) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'examples/whoami/server.ts', '--once', '--sdk', sdk],
+        {
+          env: { ...process.env, PORT: '0', ISSUER: undefined },
+          timeout: 30_000,
+        },
+      );
+      expect(stdout).toContain(`(MCP SDK ${sdk})`);
+      expect(stdout).toContain('HTTP 401');
+      expect(stdout).toMatch(
+        /WWW-Authenticate: Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
+      );
+      expect(stdout).toContain(`--- with a token (official MCP SDK ${sdk} client) ---`);
+      expect(stdout).toContain('"subject": "demo-user"');
+    },
+  );
 });
