@@ -10,7 +10,7 @@ import {
   unknownIssuer,
 } from '../errors.js';
 import { audienceKey } from './audience.js';
-import { type AuthInfo, authInfoFromClaims, type VerifyAccessTokenFunction } from './auth-info.js';
+import { type AuthInfo, authInfoFromClaims, type ResourceRef, type VerifyAccessTokenFunction } from './auth-info.js';
 import { isSenderConstrained } from './confirmation.js';
 import type { ImpliedScopes } from './implied-scopes.js';
 import { type ClaimsVerifier, isJoseError, mapJoseError } from './jwt.js';
@@ -94,8 +94,8 @@ export class AccessTokenVerifier {
   private readonly audienceKeys: ReadonlySet<string>;
   /** As configured: most tokens carry the audience exactly so, and skip normalizing. */
   private readonly audiencesAsWritten: ReadonlySet<string>;
-  /** Shared by every request this verifier accepts (resource-url.ts). */
-  private readonly resourceUrl: ResourceURL;
+  /** Shared by every request this verifier accepts (its URL is read-only: resource-url.ts). */
+  private readonly route: ResourceRef;
   /** The source's verifier when requests may skip the promise (no custom function, no claimCheck). */
   private readonly promiseFree: ClaimsVerifier | undefined;
   /** True when `verifySync` may answer: a signature is then checked on this thread. */
@@ -107,7 +107,7 @@ export class AccessTokenVerifier {
   ) {
     this.audienceKeys = new Set(policy.audiences.map(audienceKey));
     this.audiencesAsWritten = new Set(policy.audiences);
-    this.resourceUrl = new ResourceURL(policy.resource);
+    this.route = { resource: new ResourceURL(policy.resource), resourceMetadataUrl: policy.resourceMetadataUrl };
     this.promiseFree = source.kind !== 'custom' && !policy.claimCheck ? source.verifier : undefined;
     this.verifiesSynchronously = this.promiseFree?.verifySync !== undefined;
   }
@@ -181,7 +181,8 @@ export class AccessTokenVerifier {
   private judge(token: string, claims: Record<string, unknown>, memoise: boolean): Judged {
     const known = memoise ? this.judged.get(claims) : undefined;
     if (known) return known;
-    const auth = this.forThisResource(authInfoFromClaims(token, claims, this.policy.scopeClaim));
+    const auth = authInfoFromClaims(token, claims, this.route, this.policy.scopeClaim);
+    if (this.policy.impliedScopes) auth.scopes = this.policy.impliedScopes.expand(auth.scopes);
     // An introspection response without `iss` speaks for the server that answered it.
     if (this.source.kind === 'introspection') auth.issuer ??= this.source.issuer;
     Object.freeze(auth.scopes);
@@ -233,13 +234,8 @@ export class AccessTokenVerifier {
     }
     // `resource` says which resource the token is for; when given it is judged like an audience.
     if (auth.audience === undefined && auth.resource !== undefined) auth.audience = [String(auth.resource)];
-    return this.forThisResource(auth);
-  }
-
-  /** What this route adds to every accepted AuthInfo: its resource, metadata URL and scope hierarchy. */
-  private forThisResource(auth: AuthInfo): AuthInfo {
-    auth.resource = this.resourceUrl;
-    auth.resourceMetadataUrl = this.policy.resourceMetadataUrl;
+    auth.resource = this.route.resource;
+    auth.resourceMetadataUrl = this.route.resourceMetadataUrl;
     if (this.policy.impliedScopes) auth.scopes = this.policy.impliedScopes.expand(auth.scopes);
     return auth;
   }
