@@ -8,12 +8,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { McpServer, requireScopes } from '@modelcontextprotocol/server';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCPAuth } from '../../src/index.js';
 import '../../src/sdk-v2.js';
+import { statelessMcpHandler } from '../../examples/shared/streamable-http.js';
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
 import { close } from '../helpers/http.js';
 
@@ -71,16 +71,7 @@ beforeAll(async () => {
   const app = express();
   app.use(mcpAuth.protectedResourceMetadataRouter());
   app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['files:read'] }));
-  app.post('/mcp', express.json(), async (req, res) => {
-    const mcp = createMcpServer();
-    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-  });
+  app.post('/mcp', express.json(), statelessMcpHandler(createMcpServer));
   server.on('request', app);
 });
 

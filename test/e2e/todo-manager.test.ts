@@ -4,13 +4,11 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTodoApp } from '../../examples/todo-manager/app.js';
 import { TestIssuer } from '../../src/testing/test-issuer.js';
 import { close } from '../helpers/http.js';
+import { connectWithToken } from '../helpers/mcp-client.js';
 
 let issuer: TestIssuer;
 let server: Server;
@@ -41,15 +39,7 @@ describe.each(['v2', 'v1'] as const)('todo-manager example on MCP SDK %s (server
       .scopes(...scopes)
       .audience(endpoint)
       .sign();
-    const requestInit = { headers: { Authorization: `Bearer ${token}` } };
-    if (sdk === 'v1') {
-      const client = new Client({ name: 'test', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit }));
-      return client;
-    }
-    const client = new ClientV2({ name: 'test', version: '1.0.0' });
-    await client.connect(new TransportV2(new URL(endpoint), { requestInit }));
-    return client;
+    return connectWithToken(sdk, endpoint, token);
   }
 
   /** A 403 insufficient_scope as each client reports it: v1 with the status, v2 with the challenge's scope. */

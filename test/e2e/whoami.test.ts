@@ -6,15 +6,13 @@ import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCaller, handleMcpRequest, handleMcpRequestV1 } from '../../examples/whoami/app.js';
 import { type AuthInfo, MCPAuth } from '../../src/index.js';
 import { TestIssuer } from '../../src/testing/test-issuer.js';
 import { close } from '../helpers/http.js';
+import { connectWithToken } from '../helpers/mcp-client.js';
 
 let issuer: TestIssuer;
 let server: Server;
@@ -53,15 +51,7 @@ describe.each(['v2', 'v1'] as const)('official MCP SDK %s end to end (server and
   afterAll(() => close(server));
 
   async function connect(token: string) {
-    const requestInit = { headers: { Authorization: `Bearer ${token}` } };
-    if (sdk === 'v1') {
-      const client = new Client({ name: 'test', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit }));
-      return client;
-    }
-    const client = new ClientV2({ name: 'test', version: '1.0.0' });
-    await client.connect(new TransportV2(new URL(endpoint), { requestInit }));
-    return client;
+    return connectWithToken(sdk, endpoint, token);
   }
 
   it('the whoami tool sees the AuthInfo the middleware set', async () => {
