@@ -40,7 +40,7 @@ beforeAll(async () => {
   mkdirSync(join(tmp, 'node_modules'));
   for (const name of ['express', 'jose', 'zod', '@types'])
     symlinkSync(join(modules, name), join(tmp, 'node_modules', name));
-}, 120_000);
+}, 300_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -137,7 +137,7 @@ describe('consumer projects type-check with skipLibCheck off', () => {
     const guide = readFileSync(join(root, 'docs/introspection.md'), 'utf8');
     const example = /```ts\n([\s\S]*?)```/.exec(guide)?.[1] ?? 'missing example';
     expect(await typeCheck('neither', [], { 'main.ts': `${ours}${setup}{\n${example}}\n` })).toBe('');
-  }, 60_000);
+  }, 240_000);
 
   it.each([
     ['v1 only', SDK.v1, v1],
@@ -171,7 +171,7 @@ describe('consumer projects type-check with skipLibCheck off', () => {
       typeCheck('docs-v1', SDK.v1, { 'main.ts': v1Server }),
     ]);
     expect(results).toEqual(['', '']);
-  }, 60_000);
+  }, 240_000);
 
   it('both SDKs installed (a v2 server and v1 tools in one project), in either order', async () => {
     // The v1 bearer middleware and the v2 Express package both declare req.auth with their own
@@ -184,12 +184,12 @@ describe('consumer projects type-check with skipLibCheck off', () => {
       typeCheck('both-last', [...SDK.v1, ...SDK.v2], { 'main.ts': both(v2.imports + v1Tools, ours) }),
     ]);
     expect(results).toEqual(['', '']);
-  }, 60_000);
+  }, 240_000);
 
   it('a mistake is still caught (the check can fail)', async () => {
     const wrong = `${ours}${setup}\nconst n: number | undefined = ({} as AuthInfo).subject;\n`;
     expect(await typeCheck('mistake', [], { 'main.ts': wrong })).toContain("Type 'string' is not assignable");
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('CommonJS consumers (Node >= 20.19 loads ES modules with require)', () => {
@@ -211,5 +211,5 @@ createTestIssuer().then(async (issuer) => {
     const { stdout, stderr } = await run(process.execPath, [script]);
     expect(stdout.trim()).toBe('function');
     expect(stderr).toBe('');
-  }, 60_000);
+  }, 240_000);
 });
