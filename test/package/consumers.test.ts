@@ -153,7 +153,7 @@ describe('consumer projects type-check with skipLibCheck off', () => {
         '',
       );
     },
-    60_000,
+    240_000,
   );
 
   it('the README quick start (v2) and the v1 server of docs/mcp-sdk.md compile as written', async () => {
