@@ -142,10 +142,11 @@ export class BearerAuthHandler {
     response: ErrorResponse,
     reason: DecisionReason,
     token?: string,
-    why?: { error?: string; detail?: string },
+    error?: string,
+    detail?: string,
   ): BearerAuthOutcome {
     if (this.listener) {
-      reportDenial(this.listener, { reason, status: response.status, resource: this.resource, token, ...why });
+      reportDenial(this.listener, { reason, status: response.status, resource: this.resource, token, error, detail });
     }
     return { ok: false, response };
   }
@@ -160,14 +161,14 @@ export class BearerAuthHandler {
     }
     if (error instanceof MCPAuthTokenVerificationError) {
       const response = this.responder.invalidToken(error.message, error);
-      return this.refuse(response, error.code as DecisionReason, token, { detail: error.detail });
+      return this.refuse(response, error.code as DecisionReason, token, undefined, error.detail);
     }
     if (error instanceof MCPAuthAuthServerError) {
       // Our own message (never the token): an operator must see why without showErrorDetails.
       const response = error.transient
         ? this.responder.unavailable(error.retryAfter ?? 1, error)
         : this.responder.serverError('The token could not be verified because of a server error', error);
-      return this.refuse(response, error.code, token, { error: error.message });
+      return this.refuse(response, error.code, token, error.message);
     }
     const response = this.responder.serverError('The token could not be verified because of a server error', error);
     return this.refuse(response, 'server_error', token);
