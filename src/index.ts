@@ -1,4 +1,3 @@
-export { getAuthInfo, runWithAuthInfo } from './auth-context.js';
 export type {
   BearerAuthIntrospectionOptions,
   BearerAuthJwtOptions,
@@ -18,6 +17,17 @@ export type {
   TranspileData,
 } from './config/types.js';
 export {
+  type AuthServerErrorCode,
+  type BearerAuthErrorCode,
+  MCPAuthAuthServerError,
+  MCPAuthBearerAuthError,
+  MCPAuthConfigError,
+  MCPAuthError,
+  MCPAuthTokenVerificationError,
+  type TokenVerificationErrorCode,
+} from './core/errors.js';
+export type { AuthEvent, AuthEventListener, DecisionReason, Logger } from './core/events.js';
+export {
   type FetchServerConfigOptions,
   fetchServerConfig,
   fetchServerConfigByWellKnownUrl,
@@ -28,18 +38,8 @@ export {
   type ServerConfigReport,
   validateServerConfig,
 } from './discovery/validate-server-config.js';
-export {
-  type AuthServerErrorCode,
-  type BearerAuthErrorCode,
-  MCPAuthAuthServerError,
-  MCPAuthBearerAuthError,
-  MCPAuthConfigError,
-  MCPAuthError,
-  MCPAuthTokenVerificationError,
-  type TokenVerificationErrorCode,
-} from './errors.js';
-export type { AuthEvent, AuthEventListener, DecisionReason, Logger } from './events.js';
 export type { AuthenticatedRequest } from './express/bearer-auth.js';
+export { getAuthInfo, runWithAuthInfo } from './http/auth-context.js';
 export type { ScopeChallenge, ScopeChallengeHandler } from './mcp/scope-challenge.js';
 export type { ToolScopes } from './mcp/tool-scopes.js';
 export { MCPAuth } from './mcp-auth.js';

@@ -18,10 +18,10 @@ import {
 } from './config/options.js';
 import { assertUnique, mcpAuthConfig, parseConfig } from './config/schema.js';
 import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } from './config/types.js';
+import { MCPAuthAuthServerError, MCPAuthConfigError } from './core/errors.js';
+import { type AuthEventListener, eventListener, reportDenial } from './core/events.js';
 import { AuthorizationServer } from './discovery/authorization-server.js';
 import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
-import { MCPAuthAuthServerError, MCPAuthConfigError } from './errors.js';
-import { type AuthEventListener, eventListener, reportDenial } from './events.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
 import { createToolScopesMiddleware } from './express/tool-scopes.js';

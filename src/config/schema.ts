@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MCPAuthConfigError } from '../errors.js';
-import type { AuthEventListener, Logger } from '../events.js';
+import { MCPAuthConfigError } from '../core/errors.js';
+import type { AuthEventListener, Logger } from '../core/events.js';
 import { impliedScopesCycle } from '../verify/implied-scopes.js';
 import { jwksProblem, publicKeyProblem } from '../verify/keys.js';
 import { httpsUrlProblem } from './url.js';

@@ -1,4 +1,4 @@
-import type { AuthEventListener, Logger } from '../events.js';
+import type { AuthEventListener, Logger } from '../core/events.js';
 
 /**
  * Public configuration types. Field names are the RFCs' names in camelCase; the documents we

@@ -1,7 +1,7 @@
 /** One trusted authorization server: its metadata, known up front or discovered on first use. */
 import type { AuthorizationServerMetadata, AuthServerEntry, AuthServerKeysConfig } from '../config/types.js';
-import { MCPAuthAuthServerError } from '../errors.js';
-import type { AuthEventListener } from '../events.js';
+import { MCPAuthAuthServerError } from '../core/errors.js';
+import type { AuthEventListener } from '../core/events.js';
 import { ConfiguredKeySet } from '../verify/keys.js';
 import { DEFAULT_DISCOVERY_TIMEOUT_MS, discoverServerConfig } from './server-config.js';
 import { SingleFlight } from './single-flight.js';

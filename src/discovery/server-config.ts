@@ -2,8 +2,8 @@
 import { toCamelCaseKeys } from '../config/case.js';
 import { authorizationServerMetadataDocument } from '../config/schema.js';
 import type { AuthorizationServerMetadata, AuthServerConfig, AuthServerType, TranspileData } from '../config/types.js';
-import { MCPAuthAuthServerError } from '../errors.js';
-import { FetchJsonError, fetchJson } from './fetch-json.js';
+import { MCPAuthAuthServerError } from '../core/errors.js';
+import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
 import { discoveryUrls, issuerFromWellKnownUrl } from './well-known.js';
 
 export interface FetchServerConfigOptions {

@@ -1,6 +1,6 @@
 /** The Express adapter: header in, `req.auth` or an error response out. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { enableAuthContext, runWithAuthInfo } from '../auth-context.js';
+import { enableAuthContext, runWithAuthInfo } from '../http/auth-context.js';
 import type { BearerAuthHandler, BearerAuthOutcome } from '../http/bearer-auth.js';
 import type { ErrorResponse } from '../http/responses.js';
 import type { AuthInfo } from '../verify/auth-info.js';

@@ -1,6 +1,6 @@
 /** Express adapter for per-tool scopes; mount after `bearerAuth` and `express.json()`. */
 import type { RequestHandler } from 'express';
-import type { DecisionReason, Denial } from '../events.js';
+import type { DecisionReason, Denial } from '../core/events.js';
 import type { ErrorResponder, ErrorResponse } from '../http/responses.js';
 import { checkToolScopes, type ToolScopes } from '../mcp/tool-scopes.js';
 import { sendErrorResponse } from './bearer-auth.js';

@@ -2,7 +2,7 @@
  * The error responses of a protected resource (RFC 6750 §3): status, `WWW-Authenticate`
  * challenge and OAuth-style JSON body, for one resource's settings.
  */
-import { describeCause } from '../errors.js';
+import { describeCause } from '../core/errors.js';
 import type { ImpliedScopes } from '../verify/implied-scopes.js';
 import { buildChallenge } from './challenge.js';
 

@@ -8,7 +8,7 @@ import {
   MCPAuthTokenVerificationError,
   tokenRefusal,
   unknownIssuer,
-} from '../errors.js';
+} from '../core/errors.js';
 import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type ResourceRef, type VerifyAccessTokenFunction } from './auth-info.js';
 import { isSenderConstrained } from './confirmation.js';

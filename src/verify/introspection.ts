@@ -3,10 +3,12 @@
  * introspection) as a confidential client. Active results are cached for a bounded time that
  * never outlives the token; inactive ones are not cached, so no one can grow the cache with junk.
  */
-import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
-import { MCPAuthAuthServerError, tokenRefusal } from '../errors.js';
+
+import { MCPAuthAuthServerError, tokenRefusal } from '../core/errors.js';
+import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
+import { tokenDigest } from '../core/token-digest.js';
 import type { ClaimsVerifier } from './jwt.js';
-import { deepFreeze, TokenCache, tokenDigest } from './token-cache.js';
+import { deepFreeze, TokenCache } from './token-cache.js';
 
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
 

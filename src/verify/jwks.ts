@@ -6,9 +6,9 @@
  * an unknown `kid` whose refresh failed.
  */
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { FetchJsonError, fetchJson } from '../discovery/fetch-json.js';
-import { MCPAuthAuthServerError } from '../errors.js';
-import type { AuthEventListener } from '../events.js';
+import { MCPAuthAuthServerError } from '../core/errors.js';
+import type { AuthEventListener } from '../core/events.js';
+import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
 import type { KeyGetter, KeySet } from './keys.js';
 
 /** jose's `createRemoteJWKSet` option names, honoured here. */

@@ -12,7 +12,7 @@
  */
 import { constants, KeyObject, verify as oneShotVerify } from 'node:crypto';
 import { base64url, decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, UnsecuredJWT } from 'jose';
-import { tokenRefusal } from '../errors.js';
+import { tokenRefusal } from '../core/errors.js';
 
 interface SignatureParameters {
   /** The digest node:crypto is given (null: EdDSA hashes internally). */

@@ -19,7 +19,7 @@ import {
   type TokenVerificationErrorCode,
   tokenRefusal,
   unknownIssuer,
-} from '../errors.js';
+} from '../core/errors.js';
 import { SyncJwsVerifier } from './jws-sync.js';
 import type { KeyGetter, KeySet } from './keys.js';
 import { deepFreeze, TokenCache } from './token-cache.js';

@@ -5,7 +5,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import type { MCPAuthAuthServerError } from '../errors.js';
+import type { MCPAuthAuthServerError } from '../core/errors.js';
 
 /** Resolves the key for a token (jose's "get key" function shape). */
 export type KeyGetter = ReturnType<typeof createLocalJWKSet> | (() => KeyObject | Uint8Array);

@@ -2,7 +2,7 @@
  * Fixed tokens for development and tests: `token -> who`. Refuses to be created in production
  * unless forced, because a static token is a password committed to a config file.
  */
-import { MCPAuthConfigError, tokenRefusal } from '../errors.js';
+import { MCPAuthConfigError, tokenRefusal } from '../core/errors.js';
 import type { AuthInfo, VerifyAccessTokenFunction } from './auth-info.js';
 
 export interface StaticTokenEntry {

@@ -3,11 +3,6 @@
  * its signature, the introspection cache a SHA-256 digest), so tokens themselves are not the
  * keys. Entries end at their own expiry; when full, the oldest entry goes first.
  */
-import { createHash } from 'node:crypto';
-
-export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
 
 export class TokenCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();

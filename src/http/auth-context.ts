@@ -5,8 +5,8 @@
  * MCP SDK's `extra.authInfo` instead.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { MCPAuthError } from './errors.js';
-import type { AuthInfo } from './verify/auth-info.js';
+import { MCPAuthError } from '../core/errors.js';
+import type { AuthInfo } from '../verify/auth-info.js';
 
 const storage = new AsyncLocalStorage<AuthInfo>();
 let enabled = false;

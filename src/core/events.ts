@@ -4,7 +4,7 @@
  * / `new MCPAuth({ onEvent })`. Tokens are never reported, only a short fingerprint.
  */
 import type { AuthServerErrorCode, TokenVerificationErrorCode } from './errors.js';
-import { tokenDigest } from './verify/token-cache.js';
+import { tokenDigest } from './token-digest.js';
 
 /** Stable reason codes of decisions: a token refusal's code, or the request's fate otherwise. */
 export type DecisionReason =
