@@ -18,6 +18,7 @@ import {
 } from './config/options.js';
 import { assertUnique, mcpAuthConfig, parseConfig } from './config/schema.js';
 import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } from './config/types.js';
+import { DEFAULTS } from './core/defaults.js';
 import { MCPAuthAuthServerError, MCPAuthConfigError } from './core/errors.js';
 import { type AuthEventListener, eventListener, reportDenial } from './core/events.js';
 import { AuthorizationServer } from './discovery/authorization-server.js';
@@ -46,12 +47,6 @@ interface ProtectedResource {
   impliedScopes: ImpliedScopes | undefined;
   authServers: ReadonlyMap<string, AuthorizationServer>;
 }
-
-const DEFAULT_CLOCK_TOLERANCE = 60;
-const DEFAULT_TOKEN_CACHE_ENTRIES = 10_000;
-const DEFAULT_INTROSPECTION_CACHE_TTL = 60;
-const DEFAULT_INTROSPECTION_CACHE_ENTRIES = 10_000;
-const DEFAULT_INTROSPECTION_TIMEOUT_MS = 5_000;
 
 export class MCPAuth {
   private readonly resources: readonly ProtectedResource[];
@@ -120,7 +115,7 @@ export class MCPAuth {
       mode === 'jwt' ? jwtOptionsSchema : mode === 'introspection' ? introspectionOptionsSchema : customOptionsSchema;
     const opts = parseConfig(schema, options, 'bearerAuth options') as BearerAuthOptions;
     const resource = this.pickResource(opts.resource);
-    const clockTolerance = opts.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
+    const clockTolerance = opts.clockTolerance ?? DEFAULTS.clockToleranceSeconds;
     const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
 
     const source: TokenSource =
@@ -187,7 +182,7 @@ export class MCPAuth {
         clockTolerance,
         strict: opts.strict,
         jwtVerify: opts.jwtVerify,
-        cacheMaxEntries: opts.cache === false ? 0 : (opts.cache?.maxEntries ?? DEFAULT_TOKEN_CACHE_ENTRIES),
+        cacheMaxEntries: opts.cache === false ? 0 : (opts.cache?.maxEntries ?? DEFAULTS.tokenCacheMaxEntries),
       }),
     };
   }
@@ -341,9 +336,9 @@ function introspectionSource(
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
       authMethod: opts.authMethod ?? 'client_secret_basic',
-      cacheTtl: opts.cacheTtl ?? DEFAULT_INTROSPECTION_CACHE_TTL,
-      cacheMaxEntries: opts.cacheMaxEntries ?? DEFAULT_INTROSPECTION_CACHE_ENTRIES,
-      timeoutMs: opts.timeoutDuration ?? DEFAULT_INTROSPECTION_TIMEOUT_MS,
+      cacheTtl: opts.cacheTtl ?? DEFAULTS.introspectionCacheTtlSeconds,
+      cacheMaxEntries: opts.cacheMaxEntries ?? DEFAULTS.introspectionCacheMaxEntries,
+      timeoutMs: opts.timeoutDuration ?? DEFAULTS.introspectionTimeoutMs,
       clockTolerance,
     }),
   };

@@ -135,6 +135,18 @@ export class MCPAuthBearerAuthError extends MCPAuthError {
   }
 }
 
+/** Thrown for a valid token that lacks scopes (or fails a claim check); carries what the 403 needs. */
+export class InsufficientScopeError extends MCPAuthBearerAuthError {
+  constructor(
+    readonly required: readonly string[],
+    readonly granted: readonly string[],
+    readonly missing: readonly string[] = required.filter((s) => !granted.includes(s)),
+    description = `The token lacks the required scope(s): ${missing.join(' ')}`,
+  ) {
+    super('insufficient_scope', description);
+  }
+}
+
 /** For `showErrorDetails`: name, code and message (one level deep), never a stack or key material. */
 export function describeCause(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };

@@ -1,9 +1,10 @@
 /** One trusted authorization server: its metadata, known up front or discovered on first use. */
 import type { AuthorizationServerMetadata, AuthServerEntry, AuthServerKeysConfig } from '../config/types.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { MCPAuthAuthServerError } from '../core/errors.js';
 import type { AuthEventListener } from '../core/events.js';
 import { ConfiguredKeySet } from '../verify/keys.js';
-import { DEFAULT_DISCOVERY_TIMEOUT_MS, discoverServerConfig } from './server-config.js';
+import { discoverServerConfig } from './server-config.js';
 import { SingleFlight } from './single-flight.js';
 
 /** After a failed discovery, callers get the same error for this long, then it is tried again. */
@@ -17,7 +18,7 @@ export class AuthorizationServer {
   readonly keys: ConfiguredKeySet | undefined;
   private readonly metadata: SingleFlight<AuthorizationServerMetadata>;
 
-  constructor(entry: AuthServerEntry, events?: AuthEventListener, timeoutMs = DEFAULT_DISCOVERY_TIMEOUT_MS) {
+  constructor(entry: AuthServerEntry, events?: AuthEventListener, timeoutMs = DEFAULTS.discoveryTimeoutMs) {
     const { jwks, publicKey, secret } = entry as AuthServerKeysConfig;
     this.keys = jwks
       ? ConfiguredKeySet.fromJwks(jwks)

@@ -2,6 +2,7 @@
 import { toCamelCaseKeys } from '../config/case.js';
 import { authorizationServerMetadataDocument } from '../config/schema.js';
 import type { AuthorizationServerMetadata, AuthServerConfig, AuthServerType, TranspileData } from '../config/types.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { MCPAuthAuthServerError } from '../core/errors.js';
 import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
 import { discoveryUrls, issuerFromWellKnownUrl } from './well-known.js';
@@ -12,8 +13,6 @@ export interface FetchServerConfigOptions {
   /** Per attempt; default 5000 ms. */
   timeoutMs?: number;
 }
-
-export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5000;
 
 /**
  * Fetches an issuer's metadata from its well-known URL(s) and checks that the document names the
@@ -100,7 +99,7 @@ async function fetchAndValidate(
 ): Promise<AuthServerConfig> {
   let raw: unknown;
   try {
-    raw = await fetchJson(url, { timeoutMs: options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS });
+    raw = await fetchJson(url, { timeoutMs: options.timeoutMs ?? DEFAULTS.discoveryTimeoutMs });
   } catch (cause) {
     throw new MCPAuthAuthServerError(
       'metadata_unavailable',

@@ -2,9 +2,9 @@
  * The bearer-auth request flow, free of any framework: from the Authorization header(s) and the
  * request URL to either the caller's AuthInfo or the exact response to send (RFC 6750 §3).
  */
-import { MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../core/errors.js';
+import { InsufficientScopeError, MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../core/errors.js';
 import { type AuthEventListener, type DecisionReason, reportDenial, tokenFingerprint } from '../core/events.js';
-import { type AccessTokenVerifier, InsufficientScopeError } from '../verify/access-token.js';
+import type { AccessTokenVerifier } from '../verify/access-token.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 import type { ErrorResponder, ErrorResponse } from './responses.js';
 import { extractBearerToken } from './token.js';

@@ -3,8 +3,8 @@
  * audience of this resource, not expired, the route's scopes and claim policies. Framework-free.
  */
 import {
+  InsufficientScopeError,
   MCPAuthAuthServerError,
-  MCPAuthBearerAuthError,
   MCPAuthTokenVerificationError,
   tokenRefusal,
   unknownIssuer,
@@ -43,18 +43,6 @@ export interface AccessTokenPolicy {
   maxTokenAge?: number;
   /** Seconds of leeway for times. */
   clockTolerance: number;
-}
-
-/** Thrown for a valid token that lacks scopes (or fails a claim check); carries what the 403 needs. */
-export class InsufficientScopeError extends MCPAuthBearerAuthError {
-  constructor(
-    readonly required: readonly string[],
-    readonly granted: readonly string[],
-    readonly missing: readonly string[] = required.filter((s) => !granted.includes(s)),
-    description = `The token lacks the required scope(s): ${missing.join(' ')}`,
-  ) {
-    super('insufficient_scope', description);
-  }
 }
 
 export type TokenSource =

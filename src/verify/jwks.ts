@@ -6,6 +6,7 @@
  * an unknown `kid` whose refresh failed.
  */
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { DEFAULTS } from '../core/defaults.js';
 import { MCPAuthAuthServerError } from '../core/errors.js';
 import type { AuthEventListener } from '../core/events.js';
 import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
@@ -48,10 +49,10 @@ export class RemoteJwks implements KeySet {
     private readonly options: RemoteJwkSetOptions = {},
     private readonly events?: AuthEventListener,
   ) {
-    this.cooldown = options.cooldownDuration ?? 30_000;
-    this.maxAge = options.cacheMaxAge ?? 600_000;
-    this.timeout = options.timeoutDuration ?? 5_000;
-    this.maxStale = options.maxStaleDuration ?? 86_400_000;
+    this.cooldown = options.cooldownDuration ?? DEFAULTS.jwksCooldownMs;
+    this.maxAge = options.cacheMaxAge ?? DEFAULTS.jwksCacheMaxAgeMs;
+    this.timeout = options.timeoutDuration ?? DEFAULTS.jwksTimeoutMs;
+    this.maxStale = options.maxStaleDuration ?? DEFAULTS.jwksMaxStaleMs;
   }
 
   private readonly maxStale: number;

@@ -1,0 +1,26 @@
+/**
+ * Every option default, in one place, with its unit in its name. Documented with the options
+ * (docs/bearer-auth.md, docs/jwt.md, docs/introspection.md, docs/configuration.md).
+ */
+export const DEFAULTS = {
+  /** bearerAuth `clockTolerance`. */
+  clockToleranceSeconds: 60,
+  /** bearerAuth('jwt') `cache.maxEntries`. */
+  tokenCacheMaxEntries: 10_000,
+  /** bearerAuth('jwt') `remoteJwkSet.cooldownDuration`. */
+  jwksCooldownMs: 30_000,
+  /** bearerAuth('jwt') `remoteJwkSet.cacheMaxAge`. */
+  jwksCacheMaxAgeMs: 600_000,
+  /** bearerAuth('jwt') `remoteJwkSet.timeoutDuration`. */
+  jwksTimeoutMs: 5_000,
+  /** bearerAuth('jwt') `remoteJwkSet.maxStaleDuration`. */
+  jwksMaxStaleMs: 86_400_000,
+  /** bearerAuth('introspection') `cacheTtl`. */
+  introspectionCacheTtlSeconds: 60,
+  /** bearerAuth('introspection') `cacheMaxEntries`. */
+  introspectionCacheMaxEntries: 10_000,
+  /** bearerAuth('introspection') `timeoutDuration`. */
+  introspectionTimeoutMs: 5_000,
+  /** `fetchServerConfig` `timeoutMs`, and discovery on first use. */
+  discoveryTimeoutMs: 5_000,
+} as const;
