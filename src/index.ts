@@ -1,7 +1,11 @@
+export type { JwsAlgorithm } from './config/keys.js';
 export type {
   BearerAuthIntrospectionOptions,
   BearerAuthJwtOptions,
   BearerAuthOptions,
+  ClaimCheck,
+  IntrospectionAuthMethod,
+  RemoteJwkSetOptions,
   ScopeChallengeOptions,
   ToolScopesOptions,
 } from './config/options.js';
@@ -43,9 +47,5 @@ export { getAuthInfo, runWithAuthInfo } from './http/auth-context.js';
 export type { ScopeChallenge, ScopeChallengeHandler } from './mcp/scope-challenge.js';
 export type { ToolScopes } from './mcp/tool-scopes.js';
 export { MCPAuth } from './mcp-auth.js';
-export type { ClaimCheck } from './verify/access-token.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
-export type { IntrospectionAuthMethod } from './verify/introspection.js';
-export type { RemoteJwkSetOptions } from './verify/jwks.js';
-export type { JwsAlgorithm } from './verify/keys.js';
 export { type StaticTokenEntry, type StaticTokensOptions, staticTokens } from './verify/static-tokens.js';

@@ -19,8 +19,9 @@ import {
 import { assertUnique, mcpAuthConfig, parseConfig } from './config/schema.js';
 import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } from './config/types.js';
 import { DEFAULTS } from './core/defaults.js';
-import { MCPAuthAuthServerError, MCPAuthConfigError } from './core/errors.js';
-import { type AuthEventListener, eventListener, reportDenial } from './core/events.js';
+import { MCPAuthConfigError } from './core/errors.js';
+import { type AuthEventListener, eventListener, reportRefusal } from './core/events.js';
+import { ImpliedScopes, type ImpliedScopesConfig } from './core/implied-scopes.js';
 import { AuthorizationServer } from './discovery/authorization-server.js';
 import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
@@ -30,13 +31,13 @@ import { BearerAuthHandler } from './http/bearer-auth.js';
 import { ErrorResponder } from './http/responses.js';
 import { createScopeChallenge, type ScopeChallengeHandler } from './mcp/scope-challenge.js';
 import type { ToolScopes } from './mcp/tool-scopes.js';
-import { AccessTokenVerifier, type TokenSource } from './verify/access-token.js';
+import { AccessTokenVerifier } from './verify/access-token.js';
 import type { VerifyAccessTokenFunction } from './verify/auth-info.js';
-import { ImpliedScopes, type ImpliedScopesConfig } from './verify/implied-scopes.js';
-import { createIntrospector } from './verify/introspection.js';
-import { type RemoteJwkSetOptions, RemoteJwks } from './verify/jwks.js';
-import { createJwtVerifier, type TrustedIssuer } from './verify/jwt.js';
-import { ASYMMETRIC_ALGORITHMS, type KeySet } from './verify/keys.js';
+import { createCustomFormat } from './verify/custom.js';
+import { createIntrospectionFormat, introspectionEndpoint } from './verify/introspection.js';
+import { IssuerKeys } from './verify/issuer-keys.js';
+import { createJwtFormat } from './verify/jwt.js';
+import type { TokenFormat } from './verify/token-format.js';
 
 interface ProtectedResource {
   resource: string;
@@ -50,8 +51,8 @@ interface ProtectedResource {
 
 export class MCPAuth {
   private readonly resources: readonly ProtectedResource[];
-  /** Key sets shared by every middleware that uses the same JWKS URL and cache options. */
-  private readonly keySets = new Map<string, RemoteJwks>();
+  /** Issuers' keys, shared by every route: one remote JWK Set per URL and caching options. */
+  private readonly issuerKeys: IssuerKeys;
 
   /** Where events go (undefined: nowhere, and nothing is spent on them). */
   private readonly events: AuthEventListener | undefined;
@@ -59,6 +60,7 @@ export class MCPAuth {
   constructor(config: MCPAuthConfig) {
     const parsed = parseConfig(mcpAuthConfig, config);
     this.events = eventListener(parsed.logger, parsed.onEvent);
+    this.issuerKeys = new IssuerKeys(this.events);
     const list = Array.isArray(parsed.protectedResources) ? parsed.protectedResources : [parsed.protectedResources];
     const where = (i: number) =>
       Array.isArray(parsed.protectedResources) ? `protectedResources[${i}]` : 'protectedResources';
@@ -113,18 +115,37 @@ export class MCPAuth {
     }
     const schema =
       mode === 'jwt' ? jwtOptionsSchema : mode === 'introspection' ? introspectionOptionsSchema : customOptionsSchema;
-    const opts = parseConfig(schema, options, 'bearerAuth options') as BearerAuthOptions;
+    const opts = parseConfig(schema, options, 'bearerAuth options');
     const resource = this.pickResource(opts.resource);
     const clockTolerance = opts.clockTolerance ?? DEFAULTS.clockToleranceSeconds;
     const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
-
-    const source: TokenSource =
-      mode === 'jwt'
-        ? this.jwtSource(resource, opts as BearerAuthJwtOptions, clockTolerance)
-        : mode === 'introspection'
-          ? introspectionSource(resource, opts as BearerAuthIntrospectionOptions, clockTolerance)
-          : { kind: 'custom', verify: mode };
-    const verifier = new AccessTokenVerifier(source, {
+    let format: TokenFormat;
+    let cacheMaxEntries = 0;
+    if (mode === 'jwt') {
+      const jwt = opts as BearerAuthJwtOptions;
+      format = createJwtFormat({
+        issuers: this.issuerKeys.trust([...resource.authServers.values()], jwt),
+        clockTolerance,
+        strict: jwt.strict,
+        jwtVerify: jwt.jwtVerify,
+      });
+      cacheMaxEntries = jwt.cache === false ? 0 : (jwt.cache?.maxEntries ?? DEFAULTS.tokenCacheMaxEntries);
+    } else if (mode === 'introspection') {
+      const introspection = opts as BearerAuthIntrospectionOptions;
+      format = createIntrospectionFormat({
+        ...introspectionEndpoint(resource.resource, resource.authServers, introspection),
+        clientId: introspection.clientId,
+        clientSecret: introspection.clientSecret,
+        authMethod: introspection.authMethod ?? 'client_secret_basic',
+        cacheTtlSeconds: introspection.cacheTtl ?? DEFAULTS.introspectionCacheTtlSeconds,
+        cacheMaxEntries: introspection.cacheMaxEntries ?? DEFAULTS.introspectionCacheMaxEntries,
+        timeoutMs: introspection.timeoutDuration ?? DEFAULTS.introspectionTimeoutMs,
+        clockTolerance,
+      });
+    } else {
+      format = createCustomFormat(mode, clockTolerance);
+    }
+    const verifier = new AccessTokenVerifier(format, {
       resource: resource.resource,
       resourceMetadataUrl: resource.metadataUrl,
       impliedScopes: resource.impliedScopes,
@@ -137,54 +158,13 @@ export class MCPAuth {
       claimCheckError: opts.claimCheckError ?? 'insufficient_scope',
       maxTokenAge: opts.maxTokenAge,
       clockTolerance,
+      cacheMaxEntries,
     });
     const responder = errorResponder(resource, opts.showErrorDetails);
     return createBearerAuthMiddleware(
       new BearerAuthHandler(verifier, responder, requiredScopes, resource.resource, this.events),
       opts.authContext ?? false,
     );
-  }
-
-  private jwtSource(resource: ProtectedResource, opts: BearerAuthJwtOptions, clockTolerance: number): TokenSource {
-    const allowlist = opts.algorithms ? new Set<string>(opts.algorithms) : undefined;
-    const servers = [...resource.authServers.values()];
-    const symmetric = opts.algorithms?.find((a) => a.startsWith('HS'));
-    if (symmetric && !servers.some((s) => s.keys?.symmetric)) {
-      throw new MCPAuthConfigError(
-        'invalid_config',
-        `bearerAuth options.algorithms: ${symmetric} needs an authorization server configured with \`secret\``,
-      );
-    }
-    const issuers = new Map<string, TrustedIssuer>();
-    for (const server of servers) {
-      const usable = server.keys ? server.keys.algorithms : ASYMMETRIC_ALGORITHMS;
-      const algorithms = allowlist ? usable.filter((a) => allowlist.has(a)) : usable;
-      if (algorithms.length === 0) {
-        throw new MCPAuthConfigError(
-          'invalid_config',
-          `bearerAuth options.algorithms: none of them can verify tokens of ${server.issuer} (its keys allow ${usable.join(', ')})`,
-        );
-      }
-      if (!server.keys && server.configuredMetadata && !server.configuredMetadata.jwksUri) {
-        throw new MCPAuthConfigError(
-          'invalid_config',
-          `bearerAuth('jwt'): the authorization server ${server.issuer} is configured without metadata.jwksUri, so its tokens cannot be verified`,
-        );
-      }
-      const keys = server.keys;
-      const keySet = keys ? async () => keys : this.keySetResolver(server, opts.remoteJwkSet);
-      issuers.set(server.issuer, { keySet, algorithms });
-    }
-    return {
-      kind: 'jwt',
-      verifier: createJwtVerifier({
-        issuers,
-        clockTolerance,
-        strict: opts.strict,
-        jwtVerify: opts.jwtVerify,
-        cacheMaxEntries: opts.cache === false ? 0 : (opts.cache?.maxEntries ?? DEFAULTS.tokenCacheMaxEntries),
-      }),
-    };
   }
 
   /**
@@ -198,7 +178,7 @@ export class MCPAuth {
     const resource = this.pickResource(opts.resource, 'requireToolScopes options');
     const events = this.events;
     return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails), (denial) =>
-      reportDenial(events, { ...denial, resource: resource.resource }),
+      reportRefusal(events, { ...denial, resource: resource.resource }),
     );
   }
 
@@ -247,25 +227,6 @@ export class MCPAuth {
         : `${where}.resource: ${resource} is not a configured resource (configured: ${configured})`,
     );
   }
-
-  /** Resolves an issuer's key set once (discovery, then the shared RemoteJwks), then from memory. */
-  private keySetResolver(server: AuthorizationServer, options: RemoteJwkSetOptions = {}): () => Promise<KeySet> {
-    let resolved: RemoteJwks | undefined;
-    return async () => {
-      if (resolved) return resolved;
-      const metadata = await server.getMetadata();
-      if (!metadata.jwksUri) {
-        throw new MCPAuthAuthServerError(
-          'missing_jwks_uri',
-          `The metadata of ${server.issuer} has no jwks_uri: JWTs cannot be verified`,
-        );
-      }
-      const key = `${metadata.jwksUri} ${JSON.stringify(options)}`;
-      resolved = this.keySets.get(key) ?? new RemoteJwks(metadata.jwksUri, options, this.events);
-      this.keySets.set(key, resolved);
-      return resolved;
-    };
-  }
 }
 
 /** Two entries for one issuer must be identical: they become one server with one key set. */
@@ -285,63 +246,6 @@ function assertSameEntry(
     `${at}: issuer ${issuer} is also configured at ${first.at}, with a different ${differing.join(', ')}; ` +
       'entries for one issuer must be identical (they share one discovery and one key set)',
   );
-}
-
-function introspectionSource(
-  resource: ProtectedResource,
-  opts: BearerAuthIntrospectionOptions,
-  clockTolerance: number,
-): TokenSource {
-  let server: AuthorizationServer | undefined;
-  if (opts.issuer !== undefined) {
-    server = resource.authServers.get(opts.issuer);
-    if (!server) {
-      throw new MCPAuthConfigError(
-        'invalid_config',
-        `bearerAuth options.issuer: ${opts.issuer} is not an authorization server of ${resource.resource}`,
-      );
-    }
-  } else if (resource.authServers.size === 1) {
-    server = resource.authServers.values().next().value;
-  } else if (opts.endpoint === undefined) {
-    throw new MCPAuthConfigError(
-      'invalid_config',
-      'bearerAuth options.issuer: required when the resource has several authorization servers (or give options.endpoint)',
-    );
-  }
-  if (opts.endpoint === undefined && server?.configuredMetadata && !server.configuredMetadata.introspectionEndpoint) {
-    throw new MCPAuthConfigError(
-      'invalid_config',
-      `bearerAuth options.endpoint: required, since the configured metadata of ${server.issuer} has no introspectionEndpoint`,
-    );
-  }
-  const configured = opts.endpoint;
-  const endpoint = configured
-    ? async () => configured
-    : async () => {
-        const metadata = await (server as AuthorizationServer).getMetadata();
-        if (!metadata.introspectionEndpoint) {
-          throw new MCPAuthAuthServerError(
-            'missing_introspection_endpoint',
-            `The metadata of ${(server as AuthorizationServer).issuer} has no introspection_endpoint`,
-          );
-        }
-        return metadata.introspectionEndpoint;
-      };
-  return {
-    kind: 'introspection',
-    issuer: server?.issuer,
-    verifier: createIntrospector({
-      endpoint,
-      clientId: opts.clientId,
-      clientSecret: opts.clientSecret,
-      authMethod: opts.authMethod ?? 'client_secret_basic',
-      cacheTtl: opts.cacheTtl ?? DEFAULTS.introspectionCacheTtlSeconds,
-      cacheMaxEntries: opts.cacheMaxEntries ?? DEFAULTS.introspectionCacheMaxEntries,
-      timeoutMs: opts.timeoutDuration ?? DEFAULTS.introspectionTimeoutMs,
-      clockTolerance,
-    }),
-  };
 }
 
 function errorResponder(resource: ProtectedResource, showErrorDetails = false): ErrorResponder {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const src = join(dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** Lowest first. `.` is the facade (index, MCPAuth, the CLI), which may import everything. */
-const LAYERS = ['core', 'testing', 'verify', 'config', 'discovery', 'mcp', 'http', 'express', '.'];
+const LAYERS = ['core', 'testing', 'config', 'discovery', 'verify', 'mcp', 'http', 'express', '.'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

@@ -1,11 +1,31 @@
 /** Options of `bearerAuth` and `requireToolScopes`: types and their zod schemas. */
 import type { JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
-import type { ClaimCheck } from '../verify/access-token.js';
-import type { IntrospectionAuthMethod } from '../verify/introspection.js';
-import type { RemoteJwkSetOptions } from '../verify/jwks.js';
-import { ASYMMETRIC_ALGORITHMS, type JwsAlgorithm, SYMMETRIC_ALGORITHMS } from '../verify/keys.js';
+import { ASYMMETRIC_ALGORITHMS, type JwsAlgorithm, SYMMETRIC_ALGORITHMS } from './keys.js';
 import { httpsUrl, objectError, scopeToken } from './schema.js';
+
+/** A claim policy: true passes; false or a string (the reason) refuses. */
+export type ClaimCheck = (claims: Record<string, unknown>) => boolean | string | Promise<boolean | string>;
+
+/** How this resource server authenticates to the introspection endpoint. */
+export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** JWKS caching, with jose's `createRemoteJWKSet` option names (all in milliseconds). */
+export interface RemoteJwkSetOptions {
+  /** ms between refreshes triggered by an unknown `kid`; default 30 000. */
+  cooldownDuration?: number;
+  /** ms after which the keys are refreshed before use; default 600 000. */
+  cacheMaxAge?: number;
+  /** ms a fetch may take; default 5 000. */
+  timeoutDuration?: number;
+  /** Extra request headers for the JWKS fetch. */
+  headers?: Record<string, string>;
+  /**
+   * ms the last good keys keep verifying after `cacheMaxAge` while refreshes fail; after that,
+   * 503 until a refresh succeeds. Default 86 400 000 (a day).
+   */
+  maxStaleDuration?: number;
+}
 
 export interface BearerAuthOptions {
   /** Which configured resource this route protects; required when several are configured. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { MCPAuthConfigError } from '../core/errors.js';
 import type { AuthEventListener, Logger } from '../core/events.js';
-import { impliedScopesCycle } from '../verify/implied-scopes.js';
-import { jwksProblem, publicKeyProblem } from '../verify/keys.js';
+import { impliedScopesCycle } from '../core/implied-scopes.js';
+import { jwksProblem, publicKeyProblem } from './keys.js';
 import { httpsUrlProblem } from './url.js';
 
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */

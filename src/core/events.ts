@@ -53,8 +53,8 @@ export interface Logger {
   error(object: object, message?: string): void;
 }
 
-/** Fields of a refusal, for `reportDenial`. */
-export interface Denial {
+/** Fields of a refusal, for `reportRefusal`. */
+export interface Refusal {
   reason: DecisionReason;
   status: number;
   resource: string;
@@ -67,7 +67,7 @@ export interface Denial {
 }
 
 /** Reports a refusal to the listener, if there is one. */
-export function reportDenial(listener: AuthEventListener | undefined, denial: Denial): void {
+export function reportRefusal(listener: AuthEventListener | undefined, denial: Refusal): void {
   if (!listener) return;
   const { token, auth, error, detail, ...fields } = denial;
   listener({

@@ -3,7 +3,6 @@ import type { AuthorizationServerMetadata, AuthServerEntry, AuthServerKeysConfig
 import { DEFAULTS } from '../core/defaults.js';
 import { MCPAuthAuthServerError } from '../core/errors.js';
 import type { AuthEventListener } from '../core/events.js';
-import { ConfiguredKeySet } from '../verify/keys.js';
 import { discoverServerConfig } from './server-config.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -14,19 +13,12 @@ export class AuthorizationServer {
   readonly issuer: string;
   /** The metadata given in the config, when it was (nothing is fetched then). */
   readonly configuredMetadata: AuthorizationServerMetadata | undefined;
-  /** Keys given in the config (jwks, publicKey or secret): JWTs are verified without any fetch. */
-  readonly keys: ConfiguredKeySet | undefined;
+  /** Its entry as configured (which may give its verification keys). */
+  readonly entry: AuthServerEntry;
   private readonly metadata: SingleFlight<AuthorizationServerMetadata>;
 
   constructor(entry: AuthServerEntry, events?: AuthEventListener, timeoutMs = DEFAULTS.discoveryTimeoutMs) {
-    const { jwks, publicKey, secret } = entry as AuthServerKeysConfig;
-    this.keys = jwks
-      ? ConfiguredKeySet.fromJwks(jwks)
-      : publicKey
-        ? ConfiguredKeySet.fromPublicKey(publicKey)
-        : secret
-          ? ConfiguredKeySet.fromSecret(secret)
-          : undefined;
+    this.entry = entry;
     if ('metadata' in entry && entry.metadata) {
       const metadata = entry.metadata;
       this.issuer = metadata.issuer;

@@ -1,5 +1,6 @@
 /** The Express adapter: header in, `req.auth` or an error response out. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { type AuthRequest, createAuthRequest } from '../core/request.js';
 import { enableAuthContext, runWithAuthInfo } from '../http/auth-context.js';
 import type { BearerAuthHandler, BearerAuthOutcome } from '../http/bearer-auth.js';
 import type { ErrorResponse } from '../http/responses.js';
@@ -26,7 +27,7 @@ export type AuthenticatedRequest = Request & { auth: AuthInfo };
 export function createBearerAuthMiddleware(handler: BearerAuthHandler, authContext: boolean): RequestHandler {
   if (authContext) enableAuthContext();
   return (req, res, next) => {
-    const outcome = handler.authenticate(authorizationHeaders(req), req.originalUrl ?? req.url);
+    const outcome = handler.authenticate(authRequest(req, handler.resource));
     // Most requests are answered synchronously: no closure is made for them.
     if (!(outcome instanceof Promise)) return respond(outcome, req, res, next, authContext);
     // next() runs once, inside respond: what it throws later belongs to whoever threw it, and
@@ -49,39 +50,42 @@ function respond(outcome: BearerAuthOutcome, req: Request, res: Response, next: 
 
 /**
  * Written directly rather than with `res.json`: an error body needs no ETag or freshness check,
- * and refusals are the path an attacker can make hot. The JSON is serialised once per response
- * object (refusal responses are memoised, so mostly once per description).
+ * and refusals are the path an attacker can make hot.
  */
 export function sendErrorResponse(res: Response, response: ErrorResponse): void {
   if (res.headersSent) return;
-  const json = serialised.get(response) ?? JSON.stringify(response.body);
-  serialised.set(response, json);
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.end(json);
+  res.setHeader('Content-Length', Buffer.byteLength(response.json));
+  res.end(response.json);
 }
 
-const serialised = new WeakMap<ErrorResponse, string>();
-
 /**
- * Every Authorization header the request carried. Node keeps only the first one in
- * `req.headers`, and two of them must be refused, so read the raw list.
+ * The framework-free request. Header lists come from the raw headers: Node keeps only the first
+ * Authorization header in `req.headers`, and a request with two must be refused, not half-read.
+ * `originalUrl`, since a router mounted on a path strips it from `url`.
  */
-function authorizationHeaders(req: Request): string[] | undefined {
+function authRequest(req: Request, resource: string): AuthRequest {
+  let authorization: string[] | undefined;
+  let dpop: string[] | undefined;
   const raw = req.rawHeaders;
-  if (!Array.isArray(raw)) {
-    const value = req.headers.authorization;
-    return value === undefined ? undefined : [value];
-  }
-  let found: string[] | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
-      found ??= [];
-      found.push(raw[i + 1] as string);
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] as string;
+      const value = raw[i + 1] as string;
+      if (name.length === 13 && name.toLowerCase() === 'authorization') {
+        if (authorization) authorization.push(value);
+        else authorization = [value];
+      } else if (name.length === 4 && name.toLowerCase() === 'dpop') {
+        if (dpop) dpop.push(value);
+        else dpop = [value];
+      }
     }
+  } else {
+    const { authorization: a, dpop: d } = req.headers;
+    if (a !== undefined) authorization = [a];
+    if (typeof d === 'string') dpop = [d];
   }
-  return found;
+  return createAuthRequest({ authorization, dpop, method: req.method, target: req.originalUrl ?? req.url, resource });
 }

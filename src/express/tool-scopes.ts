@@ -1,6 +1,6 @@
 /** Express adapter for per-tool scopes; mount after `bearerAuth` and `express.json()`. */
 import type { RequestHandler } from 'express';
-import type { DecisionReason, Denial } from '../core/events.js';
+import type { DecisionReason, Refusal } from '../core/events.js';
 import type { ErrorResponder, ErrorResponse } from '../http/responses.js';
 import { checkToolScopes, type ToolScopes } from '../mcp/tool-scopes.js';
 import { sendErrorResponse } from './bearer-auth.js';
@@ -8,7 +8,7 @@ import { sendErrorResponse } from './bearer-auth.js';
 export function createToolScopesMiddleware(
   toolScopes: ToolScopes,
   responder: ErrorResponder,
-  report: (denial: Pick<Denial, 'reason' | 'status' | 'token' | 'auth'>) => void,
+  report: (refusal: Pick<Refusal, 'reason' | 'status' | 'token' | 'auth'>) => void,
 ): RequestHandler {
   return (req, res, next) => {
     // Only POSTs carry client requests in Streamable HTTP; GET (SSE) and DELETE carry no tool calls.

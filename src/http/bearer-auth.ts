@@ -1,18 +1,73 @@
 /**
- * The bearer-auth request flow, free of any framework: from the Authorization header(s) and the
- * request URL to either the caller's AuthInfo or the exact response to send (RFC 6750 §3).
+ * Bearer authentication of one request, free of any framework: the access token from the
+ * Authorization header (and nowhere else), verified, and the outcome: the caller's AuthInfo, or
+ * the exact error response to send.
  */
 import { InsufficientScopeError, MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../core/errors.js';
-import { type AuthEventListener, type DecisionReason, reportDenial, tokenFingerprint } from '../core/events.js';
+import { type AuthEventListener, type DecisionReason, reportRefusal, tokenFingerprint } from '../core/events.js';
+import type { AuthRequest } from '../core/request.js';
 import type { AccessTokenVerifier } from '../verify/access-token.js';
 import type { AuthInfo } from '../verify/auth-info.js';
 import type { ErrorResponder, ErrorResponse } from './responses.js';
-import { extractBearerToken } from './token.js';
-
-/** Signature checks per batch: bounds how long the first request of a large burst waits. */
-const MAX_SIGNATURE_BATCH = 64;
 
 export type BearerAuthOutcome = { ok: true; auth: AuthInfo } | { ok: false; response: ErrorResponse };
+
+/** A token as the Authorization header may carry it: `b64token`. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+export type TokenExtraction =
+  | { kind: 'token'; token: string }
+  /** No credentials for us: no header, or another scheme (answered without an `error`). */
+  | { kind: 'absent' }
+  /** Broken or ambiguous credentials: 400 `invalid_request`. */
+  | { kind: 'malformed'; description: string };
+
+/** The access token a request presents, from its one Authorization header; never from the URL. */
+export function extractBearerToken(request: AuthRequest): TokenExtraction {
+  if (request.query !== '' && hasQueryToken(request.query)) {
+    return {
+      kind: 'malformed',
+      description: 'Access tokens are accepted only in the Authorization header, not in the URL',
+    };
+  }
+  const fields = request.authorization;
+  if (fields.length === 0) return { kind: 'absent' };
+  if (fields.length > 1) return { kind: 'malformed', description: 'Send exactly one Authorization header' };
+  const field = fields[0] as string;
+  // The usual form, `Bearer <token>`, in one test.
+  if (field.startsWith('Bearer ') && field.charCodeAt(7) !== 32) {
+    const token = field.slice(7);
+    if (B64TOKEN.test(token)) return { kind: 'token', token };
+  }
+  // Everything else, slowly, to say exactly what is wrong.
+  const value = field.trim();
+  const space = value.indexOf(' ');
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    // `Basic x, Bearer y` is two credentials in one header, not merely another scheme.
+    if (/(?:^|,)\s*bearer(?:\s|$)/i.test(value)) {
+      return { kind: 'malformed', description: 'Send exactly one credential in the Authorization header' };
+    }
+    return { kind: 'absent' };
+  }
+  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '');
+  if (token === '') return { kind: 'malformed', description: 'The Bearer credential is empty' };
+  if (/[\s,]/.test(token)) {
+    return { kind: 'malformed', description: 'Send exactly one token in the Authorization header' };
+  }
+  if (!B64TOKEN.test(token)) {
+    return { kind: 'malformed', description: 'The Bearer token contains characters RFC 6750 does not allow' };
+  }
+  return { kind: 'token', token };
+}
+
+function hasQueryToken(query: string): boolean {
+  try {
+    return new URLSearchParams(query).has('access_token');
+  } catch {
+    return false;
+  }
+}
 
 export class BearerAuthHandler {
   /** The 401 for absent credentials is the same every time: built once. */
@@ -22,102 +77,35 @@ export class BearerAuthHandler {
     private readonly verifier: AccessTokenVerifier,
     private readonly responder: ErrorResponder,
     requiredScopes: readonly string[],
-    private readonly resource: string,
+    /** The protected resource's identifier: what the adapter puts in each request, and events name. */
+    readonly resource: string,
     private readonly listener: AuthEventListener | undefined,
   ) {
     this.missingResponse = responder.missingToken(requiredScopes);
   }
 
   /**
-   * Never throws or rejects: every failure becomes a response. Answers synchronously when no
-   * signature needs checking (no credentials, a malformed header, a token verified before), so
-   * the hot path makes no promise.
+   * The outcome for `request`: synchronous when nothing has to be waited for (no credentials, a
+   * malformed header, a verdict at hand), a promise otherwise. Never throws or rejects: every
+   * failure becomes a response.
    */
-  authenticate(
-    authorization: readonly string[] | undefined,
-    url: string,
-  ): BearerAuthOutcome | Promise<BearerAuthOutcome> {
-    // Hot path: one `Bearer <token>` header, no query string, a token verified before. Its syntax
-    // was checked when it was first verified, so the full extraction below can be skipped.
-    const value = authorization?.length === 1 ? authorization[0] : undefined;
-    let missed: string | undefined;
-    if (value?.startsWith('Bearer ') && !url.includes('?')) {
-      const token = value.slice(7);
-      try {
-        const auth = this.verifier.verifyCached(token);
-        if (auth) return this.allow(auth);
-        missed = token;
-      } catch (error) {
-        return this.deny(error, token);
-      }
-    }
-    const extracted = extractBearerToken(authorization, url);
+  authenticate(request: AuthRequest): BearerAuthOutcome | Promise<BearerAuthOutcome> {
+    const extracted = extractBearerToken(request);
     if (extracted.kind === 'absent') return this.refuse(this.missingResponse, 'missing_token');
     if (extracted.kind === 'malformed') {
       return this.refuse(this.responder.invalidRequest(extracted.description), 'invalid_request');
     }
     const { token } = extracted;
-    if (token !== missed) {
-      try {
-        const auth = this.verifier.verifyCached(token);
-        if (auth) return this.allow(auth);
-      } catch (error) {
-        return this.deny(error, token);
-      }
-    }
-    if (!this.verifier.verifiesSynchronously) return this.verifyAsync(token);
-    // A signature to check: deferred to the end of this turn of the event loop and checked
-    // with the others that arrived in it, one after another (see flushSignatureChecks).
-    return new Promise((resolve) => {
-      if (this.signatureChecks.push({ token, resolve }) === 1) setImmediate(this.flushSignatureChecks);
-    });
-  }
-
-  /** Tokens whose signatures wait for the next flush. */
-  private signatureChecks: {
-    token: string;
-    resolve: (outcome: BearerAuthOutcome | Promise<BearerAuthOutcome>) => void;
-  }[] = [];
-
-  /**
-   * Checks every waiting signature back to back; the requests then continue together, as their
-   * promises settle after this loop. Checked instead inside each request's own I/O callback, a
-   * new token cost 15–20% more server CPU in the benchmark (RS256 and ES256 alike), with the
-   * request's handler and response written between one signature check and the next
-   * (docs/performance.md). The wait is the rest of the current event-loop turn, and at most
-   * MAX_SIGNATURE_BATCH checks (64 ES256 checks: about 5 ms).
-   */
-  private readonly flushSignatureChecks = (): void => {
-    // A bounded batch: those beyond it go in the next turn, after these requests have continued.
-    const batch = this.signatureChecks.splice(0, MAX_SIGNATURE_BATCH);
-    if (this.signatureChecks.length > 0) setImmediate(this.flushSignatureChecks);
-    for (const { token, resolve } of batch) {
-      let outcome: BearerAuthOutcome | Promise<BearerAuthOutcome>;
-      try {
-        outcome = this.checkSignature(token);
-      } catch (unexpected) {
-        // Not expected (refusals become outcomes, listeners are wrapped); were it to happen, that
-        // request alone fails (500, through the framework's error path) and the rest are answered.
-        outcome = Promise.reject(unexpected);
-      }
-      resolve(outcome);
-    }
-  };
-
-  private checkSignature(token: string): BearerAuthOutcome | Promise<BearerAuthOutcome> {
-    let auth: AuthInfo | undefined;
+    let verified: AuthInfo | Promise<AuthInfo>;
     try {
-      auth = this.verifier.verifySync(token);
+      verified = this.verifier.verify(token, request);
     } catch (error) {
-      return this.deny(error, token);
+      return this.refusalFor(error, token);
     }
-    return auth ? this.allow(auth) : this.verifyAsync(token);
-  }
-
-  private verifyAsync(token: string): Promise<BearerAuthOutcome> {
-    return this.verifier.verify(token, true).then(
+    if (!(verified instanceof Promise)) return this.allow(verified);
+    return verified.then(
       (auth) => this.allow(auth),
-      (error: unknown) => this.deny(error, token),
+      (error: unknown) => this.refusalFor(error, token),
     );
   }
 
@@ -146,12 +134,13 @@ export class BearerAuthHandler {
     detail?: string,
   ): BearerAuthOutcome {
     if (this.listener) {
-      reportDenial(this.listener, { reason, status: response.status, resource: this.resource, token, error, detail });
+      reportRefusal(this.listener, { reason, status: response.status, resource: this.resource, token, error, detail });
     }
     return { ok: false, response };
   }
 
-  private deny(error: unknown, token: string): BearerAuthOutcome {
+  /** The response for what verification threw. */
+  private refusalFor(error: unknown, token: string): BearerAuthOutcome {
     if (error instanceof InsufficientScopeError) {
       return this.refuse(
         this.responder.insufficientScope(error.required, error.granted, error.message),

@@ -1,15 +1,23 @@
 /**
- * The error responses of a protected resource (RFC 6750 §3): status, `WWW-Authenticate`
- * challenge and OAuth-style JSON body, for one resource's settings.
+ * The error responses of a protected resource: status, `WWW-Authenticate: Bearer` challenge and
+ * OAuth-style JSON body, for one resource's settings. Challenge values are quoted-strings. MCP
+ * clients parse challenges loosely (the first `name=` anywhere, quoted values taken without
+ * unescaping), so parameter names are lowercase, `error_description` comes last, and it cannot
+ * contain text that looks like another parameter (docs/http-behaviour.md).
  */
 import { describeCause } from '../core/errors.js';
-import type { ImpliedScopes } from '../verify/implied-scopes.js';
-import { buildChallenge } from './challenge.js';
+import type { ImpliedScopes } from '../core/implied-scopes.js';
 
 export interface ErrorResponse {
   status: number;
-  headers: Record<string, string>;
-  body: Record<string, unknown>;
+  headers: Readonly<Record<string, string>>;
+  body: Readonly<Record<string, unknown>>;
+  /** `body`, serialised once when the response is built. */
+  json: string;
+}
+
+function errorResponse(status: number, headers: Record<string, string>, body: Record<string, unknown>): ErrorResponse {
+  return { status, headers, body, json: JSON.stringify(body) };
 }
 
 export interface ResponderSettings {
@@ -36,16 +44,16 @@ export class ErrorResponder {
 
   /** 401 for a request without credentials for us: no `error` (RFC 6750 §3.1). */
   missingToken(requiredScopes: readonly string[]): ErrorResponse {
-    return {
-      status: 401,
-      headers: {
+    return errorResponse(
+      401,
+      {
         'WWW-Authenticate': buildChallenge({
           resourceMetadata: this.settings.resourceMetadataUrl,
           scope: requiredScopes.join(' '),
         }),
       },
-      body: { error: 'invalid_token', error_description: 'No bearer token in the Authorization header' },
-    };
+      { error: 'invalid_token', error_description: 'No bearer token in the Authorization header' },
+    );
   }
 
   invalidRequest(description: string): ErrorResponse {
@@ -86,15 +94,15 @@ export class ErrorResponder {
   };
 
   unavailable(retryAfterSeconds: number, cause: unknown): ErrorResponse {
-    return {
-      status: 503,
-      headers: { 'Retry-After': String(retryAfterSeconds) },
-      body: this.body('temporarily_unavailable', 'The authorization server cannot be reached; retry shortly', cause),
-    };
+    return errorResponse(
+      503,
+      { 'Retry-After': String(retryAfterSeconds) },
+      this.body('temporarily_unavailable', 'The authorization server cannot be reached; retry shortly', cause),
+    );
   }
 
   serverError(description: string, cause: unknown): ErrorResponse {
-    return { status: 500, headers: {}, body: this.body('server_error', description, cause) };
+    return errorResponse(500, {}, this.body('server_error', description, cause));
   }
 
   private challenge(
@@ -123,9 +131,9 @@ export class ErrorResponder {
     cause: unknown,
     scope: string | undefined,
   ): ErrorResponse {
-    return {
+    return errorResponse(
       status,
-      headers: {
+      {
         'WWW-Authenticate': buildChallenge({
           error,
           scope,
@@ -133,8 +141,8 @@ export class ErrorResponder {
           errorDescription: description,
         }),
       },
-      body: this.body(error, description, cause),
-    };
+      this.body(error, description, cause),
+    );
   }
 
   private body(error: string, description: string, cause: unknown): Record<string, unknown> {
@@ -142,4 +150,54 @@ export class ErrorResponder {
     if (this.settings.showErrorDetails && cause !== undefined) body.cause = describeCause(cause);
     return body;
   }
+}
+
+export interface ChallengeParams {
+  realm?: string;
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  scope?: string;
+  resourceMetadata?: string;
+  errorDescription?: string;
+}
+
+/** RFC 7230 quoted-string: `"` and `\` escaped; controls and non-ASCII (not allowed in a header) replaced. */
+export function quote(value: string): string {
+  return `"${value.replace(/[^\x20-\x7E]/g, ' ').replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * `error_description` is limited to %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3): no `"` or `\`,
+ * which also suits clients that read quoted values without unescaping. And no `name=` shapes a
+ * loose parser could pick up as a parameter.
+ */
+export function sanitizeDescription(description: string): string {
+  return description
+    .replace(/[^\x20-\x7E]/g, ' ')
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
+    .replace(/=/g, ' = ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/**
+ * Parameter order follows the contract's examples: `resource_metadata` first when there is no
+ * `error`; otherwise `error`, `scope`, `resource_metadata`, and `error_description` last.
+ */
+export function buildChallenge(params: ChallengeParams): string {
+  const parts: string[] = [];
+  const add = (name: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') parts.push(`${name}=${quote(value)}`);
+  };
+  add('realm', params.realm);
+  if (params.error === undefined) {
+    add('resource_metadata', params.resourceMetadata);
+    add('scope', params.scope);
+  } else {
+    add('error', params.error);
+    add('scope', params.scope);
+    add('resource_metadata', params.resourceMetadata);
+  }
+  if (params.errorDescription !== undefined) add('error_description', sanitizeDescription(params.errorDescription));
+  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
 }

@@ -1,23 +1,18 @@
 /**
- * What every accepted token must satisfy, whichever way it was verified: a trusted issuer, an
- * audience of this resource, not expired, the route's scopes and claim policies. Framework-free.
+ * What every accepted token must satisfy, whichever format it came in: a trusted issuer, an
+ * audience of this resource, no key binding it cannot prove, not too old, the route's scopes and
+ * claim policy. One entry, `verify`, framework-free.
  */
-import {
-  InsufficientScopeError,
-  MCPAuthAuthServerError,
-  MCPAuthTokenVerificationError,
-  tokenRefusal,
-  unknownIssuer,
-} from '../core/errors.js';
+import type { ClaimCheck } from '../config/options.js';
+import { InsufficientScopeError, MCPAuthTokenVerificationError, tokenRefusal, unknownIssuer } from '../core/errors.js';
+import type { ImpliedScopes } from '../core/implied-scopes.js';
+import type { AuthRequest } from '../core/request.js';
 import { audienceKey } from './audience.js';
-import { type AuthInfo, authInfoFromClaims, type ResourceRef, type VerifyAccessTokenFunction } from './auth-info.js';
+import { type AuthInfo, authInfoFromClaims, type ResourceRef } from './auth-info.js';
 import { isSenderConstrained } from './confirmation.js';
-import type { ImpliedScopes } from './implied-scopes.js';
-import { type ClaimsVerifier, isJoseError, mapJoseError } from './jwt.js';
 import { ResourceURL } from './resource-url.js';
-
-/** A claim policy: true passes; false or a string (the reason) refuses. */
-export type ClaimCheck = (claims: Record<string, unknown>) => boolean | string | Promise<boolean | string>;
+import { type SpeedUps, speedUps, type VerdictCache } from './speed-ups.js';
+import type { TokenFormat, Verified } from './token-format.js';
 
 export interface AccessTokenPolicy {
   /** The protected resource's identifier, as configured. */
@@ -43,39 +38,20 @@ export interface AccessTokenPolicy {
   maxTokenAge?: number;
   /** Seconds of leeway for times. */
   clockTolerance: number;
+  /** Verdicts kept for tokens seen again (0: none). */
+  cacheMaxEntries: number;
 }
 
-export type TokenSource =
-  | { kind: 'jwt'; verifier: ClaimsVerifier }
-  | { kind: 'introspection'; verifier: ClaimsVerifier; issuer: string | undefined }
-  | { kind: 'custom'; verify: VerifyAccessTokenFunction };
-
-interface Judged {
+/** This route's judgement of one set of verified claims: what does not change with time or request. */
+interface Verdict {
   /** Everything but `token`, which each request gets afresh. */
   auth: AuthInfo;
-  /** Issuer, audience or a key binding refused: 401. */
+  /** Issuer or audience refused: 401. */
   tokenError?: unknown;
+  /** Bound to a key (`cnf`, or introspection's `token_type: DPoP`): only its proof makes it acceptable. */
+  bound: boolean;
   /** Scopes missing: 403 (after the token-age check). */
   scopeError?: unknown;
-}
-
-/**
- * What a custom verify function threw, in this library's terms: a jose error is a refusal as in
- * 'jwt' mode, or an outage when jose could not fetch the keys; a failed or timed-out fetch is an
- * outage too. Anything else stays as it is (a bug: 500).
- */
-function fromVerifyFunction(error: unknown): never {
-  if (isJoseError(error)) throw mapJoseError(error);
-  const networkFailure =
-    (error instanceof TypeError && error.message === 'fetch failed') ||
-    (error instanceof Error && error.name === 'TimeoutError');
-  if (networkFailure) {
-    throw new MCPAuthAuthServerError('verifier_unavailable', 'The verify function could not reach its server', {
-      cause: error,
-      retryAfter: 1,
-    });
-  }
-  throw error;
 }
 
 export class AccessTokenVerifier {
@@ -84,148 +60,75 @@ export class AccessTokenVerifier {
   private readonly audiencesAsWritten: ReadonlySet<string>;
   /** Shared by every request this verifier accepts (its URL is read-only: resource-url.ts). */
   private readonly route: ResourceRef;
-  /** The source's verifier when requests may skip the promise (no custom function, no claimCheck). */
-  private readonly promiseFree: ClaimsVerifier | undefined;
-  /** True when `verifySync` may answer: a signature is then checked on this thread. */
-  readonly verifiesSynchronously: boolean;
+  private readonly verdicts: VerdictCache<Verdict> | undefined;
 
+  /** `using`: the speed-ups to build with (tests choose theirs). */
   constructor(
-    private readonly source: TokenSource,
+    private readonly format: TokenFormat,
     private readonly policy: AccessTokenPolicy,
+    using: SpeedUps = speedUps,
   ) {
     this.audienceKeys = new Set(policy.audiences.map(audienceKey));
     this.audiencesAsWritten = new Set(policy.audiences);
     this.route = { resource: new ResourceURL(policy.resource), resourceMetadataUrl: policy.resourceMetadataUrl };
-    this.promiseFree = source.kind !== 'custom' && !policy.claimCheck ? source.verifier : undefined;
-    this.verifiesSynchronously = this.promiseFree?.verifySync !== undefined;
+    this.verdicts = policy.cacheMaxEntries > 0 ? using.verifiedTokenCache?.(policy.cacheMaxEntries) : undefined;
   }
 
   /**
-   * Resolves to the caller's AuthInfo, or rejects with the error the response is built from.
-   * `knownMiss`: `verifyCached` and `verifySync` have just answered undefined for this token.
+   * The caller's AuthInfo for `token`, presented with `request`; synchronously when nothing has
+   * to be waited for. Throws, or rejects with, the error the refusal is built from.
    */
-  async verify(token: string, knownMiss = false): Promise<AuthInfo> {
-    if (this.source.kind === 'custom') {
-      let result: AuthInfo;
-      try {
-        result = await this.source.verify(token);
-      } catch (error) {
-        fromVerifyFunction(error);
-      }
-      const auth = this.normalizeCustom(token, result);
-      this.checkIssuer(auth);
-      this.checkAudience(auth);
-      this.checkConfirmation(auth);
-      this.checkTokenAge(auth);
-      this.checkScopes(auth);
-      if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
-      return auth;
-    }
-    // Not memoised: most claims verified here are never seen again (a hit comes through verifyCached).
-    const auth = this.accept(
-      token,
-      await this.source.verifier.verify(token, knownMiss && !this.policy.claimCheck),
-      false,
-    );
-    if (this.policy.claimCheck) await this.checkClaims(auth, this.policy.claimCheck);
-    return auth;
+  verify(token: string, request: AuthRequest): AuthInfo | Promise<AuthInfo> {
+    const now = Date.now();
+    const known = this.verdicts?.get(token, now);
+    if (known) return this.conclude(known, request);
+    const verified = this.format.verify(token);
+    if (verified instanceof Promise) return verified.then((v) => this.conclude(this.judge(token, v, now), request));
+    return this.conclude(this.judge(token, verified, now), request);
   }
 
   /**
-   * The hot path, without a promise: a token the source has verified before and cached.
-   * Undefined when that is not the case (or a claimCheck must run): use `verify`. Throws the
-   * same errors `verify` rejects with.
+   * What this request gets: the verdict, then what is judged on every request, reused verdict or
+   * not (the key binding against the request, the token's age, the claim policy).
    */
-  verifyCached(token: string): AuthInfo | undefined {
-    const claims = this.promiseFree?.cached(token);
-    return claims ? this.accept(token, claims, true) : undefined;
-  }
-
-  /**
-   * A token not in the cache, verified without a promise when the source can (a JWT whose key is
-   * at hand). Undefined otherwise: use `verify`. Throws the same errors `verify` rejects with.
-   */
-  verifySync(token: string): AuthInfo | undefined {
-    const claims = this.promiseFree?.verifySync?.(token);
-    return claims ? this.accept(token, claims, false) : undefined;
-  }
-
-  /** Verified claims -> this request's AuthInfo, or the error for them. */
-  private accept(token: string, claims: Record<string, unknown>, memoise: boolean): AuthInfo {
-    const judged = this.judge(token, claims, memoise);
-    if (judged.tokenError) throw judged.tokenError;
-    const auth: AuthInfo = { ...judged.auth, token };
+  private conclude(verdict: Verdict, request: AuthRequest): AuthInfo | Promise<AuthInfo> {
+    if (verdict.tokenError) throw verdict.tokenError;
+    if (verdict.bound) this.checkProofOfPossession(request);
+    // A copy per request: a verdict may be given again, and handlers may write to req.auth.
+    const auth: AuthInfo = { ...verdict.auth };
     this.checkTokenAge(auth);
-    if (judged.scopeError) throw judged.scopeError;
-    return auth;
+    if (verdict.scopeError) throw verdict.scopeError;
+    const check = this.policy.claimCheck;
+    return check ? this.checkClaims(auth, check).then(() => auth) : auth;
   }
 
-  /**
-   * What this route makes of a set of verified claims, once per claims object: the token caches
-   * hand back the same frozen object for a token seen again, so a hit costs one WeakMap lookup.
-   * Issuer, audience and scopes do not change with time; token age and claimCheck are judged on
-   * every request.
-   */
-  private judge(token: string, claims: Record<string, unknown>, memoise: boolean): Judged {
-    const known = memoise ? this.judged.get(claims) : undefined;
-    if (known) return known;
-    const auth = authInfoFromClaims(token, claims, this.route, this.policy.scopeClaim);
+  /** This route's verdict on verified claims, offered for reuse when the format allows it. */
+  private judge(token: string, verified: Verified, now: number): Verdict {
+    const auth = verified.auth
+      ? { ...verified.auth, resource: this.route.resource, resourceMetadataUrl: this.route.resourceMetadataUrl }
+      : authInfoFromClaims(token, verified.claims ?? {}, this.route, this.policy.scopeClaim);
     if (this.policy.impliedScopes) auth.scopes = this.policy.impliedScopes.expand(auth.scopes);
-    // An introspection response without `iss` speaks for the server that answered it.
-    if (this.source.kind === 'introspection') auth.issuer ??= this.source.issuer;
-    Object.freeze(auth.scopes);
-    Object.freeze(auth.audience);
-    const judged: Judged = { auth };
+    if (verified.issuer !== undefined) auth.issuer ??= verified.issuer;
+    if (!verified.auth) {
+      // Claims are shared by every request given this verdict: frozen with them.
+      Object.freeze(auth.scopes);
+      Object.freeze(auth.audience);
+    }
+    const verdict: Verdict = { auth, bound: isSenderConstrained(auth.claims) };
     try {
       this.checkIssuer(auth);
-      this.checkAudience(auth);
-      this.checkConfirmation(auth);
+      // A custom verifier that names no audience vouches for it; every other token must name this resource.
+      if (!(verified.auth && auth.audience === undefined)) this.checkAudience(auth);
     } catch (error) {
-      judged.tokenError = error;
+      verdict.tokenError = error;
     }
     try {
       this.checkScopes(auth);
     } catch (error) {
-      judged.scopeError = error;
+      verdict.scopeError = error;
     }
-    if (memoise) this.judged.set(claims, judged);
-    return judged;
-  }
-
-  private readonly judged = new WeakMap<object, Judged>();
-
-  /** A custom verifier's result is user code: check its shape and fill what it left out. */
-  private normalizeCustom(token: string, result: unknown): AuthInfo {
-    if (typeof result !== 'object' || result === null) {
-      throw new TypeError('The verify function must return an AuthInfo object');
-    }
-    const auth = { ...(result as AuthInfo) };
-    if (!Array.isArray(auth.scopes) || !auth.scopes.every((s) => typeof s === 'string')) {
-      throw new TypeError('The verify function returned AuthInfo without a string[] `scopes`');
-    }
-    auth.token = typeof auth.token === 'string' ? auth.token : token;
-    auth.clientId = typeof auth.clientId === 'string' ? auth.clientId : '';
-    if (auth.expiresAt !== undefined) {
-      if (typeof auth.expiresAt !== 'number' || !Number.isFinite(auth.expiresAt)) {
-        throw new TypeError('The verify function returned a non-numeric `expiresAt` (seconds since the epoch)');
-      }
-      if (auth.expiresAt + this.policy.clockTolerance < Date.now() / 1000) {
-        throw tokenRefusal('The token has expired', 'token_expired');
-      }
-    }
-    if (typeof auth.audience === 'string') auth.audience = [auth.audience];
-    if (
-      auth.audience !== undefined &&
-      !(Array.isArray(auth.audience) && auth.audience.every((a) => typeof a === 'string'))
-    ) {
-      throw new TypeError('The verify function returned an `audience` that is neither a string nor a string[]');
-    }
-    // `resource` says which resource the token is for; when given it is judged like an audience.
-    if (auth.audience === undefined && auth.resource !== undefined) auth.audience = [String(auth.resource)];
-    auth.resource = this.route.resource;
-    auth.resourceMetadataUrl = this.route.resourceMetadataUrl;
-    if (this.policy.impliedScopes) auth.scopes = this.policy.impliedScopes.expand(auth.scopes);
-    return auth;
+    if (verified.reuse) this.verdicts?.offer(token, verdict, verified.reuse, now);
+    return verdict;
   }
 
   private checkIssuer(auth: AuthInfo): void {
@@ -236,18 +139,19 @@ export class AccessTokenVerifier {
   }
 
   private checkAudience(auth: AuthInfo): void {
-    if (this.source.kind === 'custom' && auth.audience === undefined) return;
     const audience = auth.audience ?? [];
     if (!audience.some((a) => this.audiencesAsWritten.has(a) || this.audienceKeys.has(audienceKey(a)))) {
       throw tokenRefusal('The token is not meant for this resource (audience mismatch)', 'audience_mismatch');
     }
   }
 
-  /** A token bound to a key is not a bearer token: without its proof, it is refused. */
-  private checkConfirmation(auth: AuthInfo): void {
-    if (isSenderConstrained(auth.claims)) {
-      throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
-    }
+  /**
+   * A token bound to a key is not a bearer token: it is acceptable only with a proof of possession
+   * of that key, which this request would carry. No proof is accepted yet, so it is refused
+   * whatever the request holds (docs/decisions.md).
+   */
+  private checkProofOfPossession(_request: AuthRequest): never {
+    throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
   }
 
   private checkTokenAge(auth: AuthInfo): void {

@@ -1,33 +1,84 @@
 /**
- * Opaque access tokens, verified by asking the authorization server (RFC 7662 token
- * introspection) as a confidential client. Active results are cached for a bounded time that
- * never outlives the token; inactive ones are not cached, so no one can grow the cache with junk.
+ * Opaque access tokens, verified by asking the authorization server (token introspection) as a
+ * confidential client. Active results are cached for a bounded time that never outlives the
+ * token; inactive ones are not cached, so no one can grow the cache with junk.
  */
-
-import { MCPAuthAuthServerError, tokenRefusal } from '../core/errors.js';
+import type { IntrospectionAuthMethod } from '../config/options.js';
+import { BoundedCache } from '../core/bounded-cache.js';
+import { deepFreeze } from '../core/deep-freeze.js';
+import { MCPAuthAuthServerError, MCPAuthConfigError, tokenRefusal } from '../core/errors.js';
 import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
 import { tokenDigest } from '../core/token-digest.js';
-import type { ClaimsVerifier } from './jwt.js';
-import { deepFreeze, TokenCache } from './token-cache.js';
-
-export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
+import type { AuthorizationServer } from '../discovery/authorization-server.js';
+import type { TokenFormat, Verified } from './token-format.js';
 
 export interface IntrospectionConfig {
   /** The introspection endpoint (resolved from metadata on first use when not configured). */
   endpoint: () => Promise<string>;
+  /** The issuer whose server answers, when known: it vouches for responses that name none. */
+  issuer: string | undefined;
   clientId: string;
   clientSecret: string;
   authMethod: IntrospectionAuthMethod;
   /** Seconds an active result is reused (never past the token's `exp`); 0 disables the cache. */
-  cacheTtl: number;
+  cacheTtlSeconds: number;
   cacheMaxEntries: number;
   timeoutMs: number;
   /** Seconds of leeway for `exp` and `nbf`. */
   clockTolerance: number;
 }
 
-export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier {
-  const cache = new TokenCache<Record<string, unknown>>(config.cacheMaxEntries);
+/**
+ * Which server introspects a route's tokens, and where: `endpoint` when configured, else the
+ * `introspection_endpoint` of the one authorization server (or of `issuer`), read from its
+ * metadata on first use. Throws a config error naming the bearerAuth option when neither can work.
+ */
+export function introspectionEndpoint(
+  resource: string,
+  servers: ReadonlyMap<string, AuthorizationServer>,
+  options: { issuer?: string; endpoint?: string },
+): { endpoint: () => Promise<string>; issuer: string | undefined } {
+  let server: AuthorizationServer | undefined;
+  if (options.issuer !== undefined) {
+    server = servers.get(options.issuer);
+    if (!server) {
+      throw new MCPAuthConfigError(
+        'invalid_config',
+        `bearerAuth options.issuer: ${options.issuer} is not an authorization server of ${resource}`,
+      );
+    }
+  } else if (servers.size === 1) {
+    server = servers.values().next().value;
+  } else if (options.endpoint === undefined) {
+    throw new MCPAuthConfigError(
+      'invalid_config',
+      'bearerAuth options.issuer: required when the resource has several authorization servers (or give options.endpoint)',
+    );
+  }
+  const configured = options.endpoint;
+  if (configured !== undefined) return { endpoint: async () => configured, issuer: server?.issuer };
+  const from = server as AuthorizationServer;
+  if (from.configuredMetadata && !from.configuredMetadata.introspectionEndpoint) {
+    throw new MCPAuthConfigError(
+      'invalid_config',
+      `bearerAuth options.endpoint: required, since the configured metadata of ${from.issuer} has no introspectionEndpoint`,
+    );
+  }
+  const endpoint = async () => {
+    const metadata = await from.getMetadata();
+    if (!metadata.introspectionEndpoint) {
+      throw new MCPAuthAuthServerError(
+        'missing_introspection_endpoint',
+        `The metadata of ${from.issuer} has no introspection_endpoint`,
+      );
+    }
+    return metadata.introspectionEndpoint;
+  };
+  return { endpoint, issuer: from.issuer };
+}
+
+export function createIntrospectionFormat(config: IntrospectionConfig): TokenFormat {
+  const cache = new BoundedCache<Record<string, unknown>>(config.cacheMaxEntries);
   const inFlight = new Map<string, Promise<Record<string, unknown>>>();
   const credentials = clientCredentials(config);
 
@@ -50,36 +101,37 @@ export function createIntrospector(config: IntrospectionConfig): ClaimsVerifier 
     return response as Record<string, unknown>;
   }
 
-  /** An active result still in the cache (and still within its exp/nbf). */
-  function cached(token: string): Record<string, unknown> | undefined {
-    const response = cache.get(tokenDigest(token));
-    if (response) checkTimes(response, config.clockTolerance);
-    return response;
-  }
-
-  async function verify(token: string): Promise<Record<string, unknown>> {
-    const key = tokenDigest(token);
-    let response = cache.get(key);
-    if (!response) {
-      let pending = inFlight.get(key);
-      if (!pending) {
-        pending = introspect(token);
-        inFlight.set(key, pending);
-        // Settled either way: the rejection is handled by the callers below.
-        pending.then(
-          () => inFlight.delete(key),
-          () => inFlight.delete(key),
-        );
-      }
-      response = deepFreeze(await pending);
-      if (response.active === true) cacheActive(cache, key, response, config.cacheTtl);
-    }
+  /** An introspection response, judged: active, and within its exp and nbf. */
+  function verdict(response: Record<string, unknown>): Verified {
     if (response.active !== true) throw tokenRefusal('The token is not active', 'invalid_token');
     checkTimes(response, config.clockTolerance);
-    return response;
+    return { claims: response, issuer: config.issuer };
   }
 
-  return { verify, cached };
+  async function ask(token: string, key: string): Promise<Verified> {
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = introspect(token);
+      inFlight.set(key, pending);
+      // Settled either way: the rejection is handled by the callers below.
+      pending.then(
+        () => inFlight.delete(key),
+        () => inFlight.delete(key),
+      );
+    }
+    const response = deepFreeze(await pending);
+    if (response.active === true) cacheActive(cache, key, response, config.cacheTtlSeconds);
+    return verdict(response);
+  }
+
+  return {
+    // A result in the cache is answered at once; otherwise one request per token at a time.
+    verify(token) {
+      const key = tokenDigest(token);
+      const response = cache.get(key);
+      return response ? verdict(response) : ask(token, key);
+    },
+  };
 }
 
 /** OAuth error codes that mean this resource server's own client was refused. */
@@ -129,7 +181,7 @@ function introspectionFailure(endpoint: string, cause: unknown): Error {
 }
 
 function cacheActive(
-  cache: TokenCache<Record<string, unknown>>,
+  cache: BoundedCache<Record<string, unknown>>,
   key: string,
   response: Record<string, unknown>,
   ttl: number,

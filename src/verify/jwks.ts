@@ -6,28 +6,12 @@
  * an unknown `kid` whose refresh failed.
  */
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import type { RemoteJwkSetOptions } from '../config/options.js';
 import { DEFAULTS } from '../core/defaults.js';
 import { MCPAuthAuthServerError } from '../core/errors.js';
 import type { AuthEventListener } from '../core/events.js';
 import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
 import type { KeyGetter, KeySet } from './keys.js';
-
-/** jose's `createRemoteJWKSet` option names, honoured here. */
-export interface RemoteJwkSetOptions {
-  /** ms between refreshes triggered by an unknown `kid`; default 30 000. */
-  cooldownDuration?: number;
-  /** ms after which the keys are refreshed before use; default 600 000. */
-  cacheMaxAge?: number;
-  /** ms a fetch may take; default 5 000. */
-  timeoutDuration?: number;
-  /** Extra request headers for the JWKS fetch. */
-  headers?: Record<string, string>;
-  /**
-   * ms the last good keys keep verifying after `cacheMaxAge` while refreshes fail; after that,
-   * 503 until a refresh succeeds. Default 86 400 000 (a day).
-   */
-  maxStaleDuration?: number;
-}
 
 /** With no keys at all, a failed fetch is retried after this long (service comes back quickly). */
 const RETRY_WITHOUT_KEYS_MS = 1000;

@@ -8,8 +8,9 @@ import fc from 'fast-check';
 import { base64url, createLocalJWKSet, exportJWK, type JWK, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SyncJwsVerifier } from '../../src/verify/jws-sync.js';
-import { createJwtVerifier } from '../../src/verify/jwt.js';
+import { createJwtFormat } from '../../src/verify/jwt.js';
 import { ConfiguredKeySet, type KeySet } from '../../src/verify/keys.js';
+import type { TokenFormat } from '../../src/verify/token-format.js';
 
 const ISSUER = 'https://issuer.example.com';
 const AUDIENCE = 'https://api.example.com/mcp';
@@ -230,16 +231,30 @@ describe('synchronous JWS verification agrees with jose', () => {
   });
 });
 
-/** The verifier as the middleware builds it, over configured keys: what `verifySync` does before and after jose. */
+/**
+ * The JWT format as the middleware builds it, over configured keys, with the synchronous path and
+ * without batching (which would defer every answer): what it answers at once before and after jose.
+ */
 function jwtVerifierOver(keys: KeySet, algorithms: string[]) {
-  return createJwtVerifier({
-    issuers: new Map([[ISSUER, { keySet: async () => keys, algorithms }]]),
-    clockTolerance: 0,
-    cacheMaxEntries: 0,
-  });
+  const format = createJwtFormat(
+    { issuers: new Map([[ISSUER, { keySet: async () => keys, algorithms }]]), clockTolerance: 0 },
+    { synchronousSignatures: () => new SyncJwsVerifier() },
+  );
+  return {
+    verify: async (token: string) => (await format.verify(token)).claims,
+    verifySync: (token: string) => answeredAtOnce(format, token),
+  };
 }
 
-describe('verifySync in the JWT verifier', () => {
+/** The claims when the format answered synchronously; undefined when it returned a promise (jose's path). */
+function answeredAtOnce(format: TokenFormat, token: string) {
+  const answer = format.verify(token);
+  if (!(answer instanceof Promise)) return answer.claims;
+  answer.catch(() => {});
+  return undefined;
+}
+
+describe('the JWT format answers at once with the synchronous path', () => {
   const es256 = () => signers.find((s) => s.alg === 'ES256') as Signer;
 
   it('a JWK without kid, tokens without kid: the second token is verified synchronously', async () => {

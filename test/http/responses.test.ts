@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChallenge, quote, sanitizeDescription } from '../../src/http/challenge.js';
+import { buildChallenge, quote, sanitizeDescription } from '../../src/http/responses.js';
 
 describe('RFC 7230 quoted-strings', () => {
   it('escapes quotes and backslashes and replaces control characters', () => {

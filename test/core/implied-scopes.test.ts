@@ -6,9 +6,9 @@
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImpliedScopes, impliedScopesCycle } from '../../src/core/implied-scopes.js';
 import { MCPAuth, MCPAuthConfigError } from '../../src/index.js';
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
-import { ImpliedScopes, impliedScopesCycle } from '../../src/verify/implied-scopes.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
 const HIERARCHY = { 'files:admin': ['files:write'], 'files:write': ['files:read'] } as const;

@@ -1,10 +1,8 @@
 /**
- * A bounded cache of verification results. Keys are derived from the token (the JWT cache uses
- * its signature, the introspection cache a SHA-256 digest), so tokens themselves are not the
- * keys. Entries end at their own expiry; when full, the oldest entry goes first.
+ * A bounded map whose entries end at their own expiry; when full, the oldest entry goes first.
+ * Keys are whatever the caller derives from a token, never a token kept for its own sake.
  */
-
-export class TokenCache<V> {
+export class BoundedCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
 
   constructor(private readonly maxEntries: number) {}
@@ -34,13 +32,4 @@ export class TokenCache<V> {
       this.entries.delete(oldest);
     }
   }
-}
-
-/** Verified claims are shared by every request with that token: nobody may change them. */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }

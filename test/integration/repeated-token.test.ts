@@ -1,14 +1,12 @@
 /**
- * The verified-token cache: a token seen again skips the signature check, but never the clock,
- * the key set's freshness, or any per-route policy.
+ * A token presented again: whatever is reused between requests (a verdict, its claims, the
+ * resource URL), the clock and every per-route policy are judged on every request, and nothing
+ * one request's handler does can reach another's.
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCPAuth } from '../../src/index.js';
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
-import { createJwtVerifier } from '../../src/verify/jwt.js';
-import { ConfiguredKeySet } from '../../src/verify/keys.js';
-import { TokenCache } from '../../src/verify/token-cache.js';
 import { expressVersions, protectedApp } from '../helpers/apps.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
@@ -20,70 +18,7 @@ beforeAll(async () => {
 afterAll(() => issuer.close());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * A verifier over the issuer's configured keys that counts signature checks by what a user can
- * see: a cache hit hands back the very claims object verified before, a check makes a new one.
- */
-function countingVerifier(cacheMaxEntries: number) {
-  const keys = ConfiguredKeySet.fromJwks(issuer.jwks());
-  const verifier = createJwtVerifier({
-    issuers: new Map([[issuer.issuer, { keySet: async () => keys, algorithms: ['RS256'] }]]),
-    clockTolerance: 0,
-    cacheMaxEntries,
-  });
-  const seen = new Set<object>();
-  return {
-    verify: async (t: string) => {
-      const claims = await verifier.verify(t);
-      seen.add(claims);
-      return claims;
-    },
-    checks: () => seen.size,
-  };
-}
-
-describe('verified-token cache', () => {
-  it('a token is cached from its second verification; cache off verifies every time', async () => {
-    const token = await issuer.token().sign();
-    const cached = countingVerifier(10);
-    for (let i = 0; i < 5; i++) await cached.verify(token);
-    expect(cached.checks()).toBe(2);
-    const uncached = countingVerifier(0);
-    for (let i = 0; i < 5; i++) await uncached.verify(token);
-    expect(uncached.checks()).toBe(5);
-  });
-
-  it('is bounded: the oldest entry goes first', () => {
-    const cache = new TokenCache<string>(2);
-    const later = Date.now() + 60_000;
-    cache.set('a', 'A', later);
-    cache.set('b', 'B', later);
-    cache.set('c', 'C', later);
-    expect(cache.size).toBe(2);
-    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 'B', 'C']);
-    cache.set('d', 'D', Date.now() - 1); // already expired: not stored
-    expect(cache.get('d')).toBeUndefined();
-  });
-
-  it('a token used once is not cached (the doorkeeper), so one-off tokens never displace others', async () => {
-    const { verify, checks } = countingVerifier(1000);
-    const once = await Promise.all(Array.from({ length: 20 }, () => issuer.token().sign()));
-    for (const t of once) await verify(t);
-    expect(checks()).toBe(20);
-    const hot = await issuer.token().sign();
-    for (let i = 0; i < 5; i++) await verify(hot);
-    expect(checks()).toBe(22);
-  });
-
-  it('failures are never cached: a token refused as not yet valid is accepted once it is', async () => {
-    const { verify } = countingVerifier(10);
-    const nbf = Math.floor(Date.now() / 1000) + 1;
-    const early = await issuer.token().claim('nbf', nbf).sign();
-    for (let i = 0; i < 3; i++) await expect(verify(early)).rejects.toMatchObject({ code: 'token_not_yet_valid' });
-    await sleep(nbf * 1000 - Date.now() + 50);
-    await expect(verify(early)).resolves.toMatchObject({ nbf });
-  });
-
+describe('a token presented again', () => {
   it('exp is checked on every hit', async () => {
     const app = protectedApp(
       express,
