@@ -11,6 +11,9 @@
  *   npm run bench                       full run (about 25 minutes)
  *   npm run bench -- --smoke            seconds; what `npm test` runs so this cannot rot
  *   npm run bench -- --skip-memory --rounds 5 --duration 4 --algs ES256 --scenarios never-seen
+ *   npm run bench -- --variants no-auth,mcp-bearer-auth,mcp-bearer-auth-unbatched --out /tmp/ab
+ *                                       A/B: ours with and without signature batching, in one run
+ *                                       (also -uncached, -jose-only: bench/servers.ts)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,12 @@ const list = <T extends string>(name: string, all: readonly T[]): T[] => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? [...all] : all.filter((v) => (args[i + 1] ?? '').split(',').includes(v));
 };
+/** A/B subjects (ours with one speed-up switched off): measured only when named in --variants. */
+const AB_SUBJECTS: readonly Variant[] = [
+  'mcp-bearer-auth-unbatched',
+  'mcp-bearer-auth-uncached',
+  'mcp-bearer-auth-jose-only',
+];
 const VARIANTS = list<Variant>('variants', [
   'no-auth',
   'mcp-bearer-auth',
@@ -42,10 +51,13 @@ const VARIANTS = list<Variant>('variants', [
   'express-oauth2-jwt-bearer',
   'sdk-requireBearerAuth',
   'req.auth-only',
-]);
+  ...AB_SUBJECTS,
+]).filter((v) => flag('variants') || !AB_SUBJECTS.includes(v));
 /** Checks nothing: what Express alone charges a middleware for setting `req.auth` (servers.ts). */
 const REFERENCE: Variant = 'req.auth-only';
-const PEERS = VARIANTS.filter((v) => v !== 'no-auth' && v !== 'mcp-bearer-auth' && v !== REFERENCE);
+const PEERS = VARIANTS.filter(
+  (v) => v !== 'no-auth' && v !== 'mcp-bearer-auth' && v !== REFERENCE && !AB_SUBJECTS.includes(v),
+);
 const SCENARIOS = list<Scenario>('scenarios', ['reused', 'distinct-1000', 'never-seen', 'bad-signature']);
 /** The reference answers 200 to any token: measured only where every token is valid and cached. */
 const variantsFor = (scenario: Scenario) =>
@@ -491,7 +503,13 @@ for (const c of [...checks, ...(smoke ? [] : targets)])
   console.log(`${c.ok ? 'PASS' : c === targets.find((t) => t === c) ? 'MISS' : 'FAIL'}  ${c.name}  (${c.detail})`);
 for (const line of smoke ? [] : references) console.log(`REF   ${line}`);
 
-const outDir = smoke ? join(tmpdir(), 'mcp-bearer-auth-bench') : join(here, 'results');
+const outAt = args.indexOf('--out');
+// Partial runs (an A/B, a few scenarios) write elsewhere with --out: bench/results holds the full run.
+const outDir = smoke
+  ? join(tmpdir(), 'mcp-bearer-auth-bench')
+  : outAt === -1
+    ? join(here, 'results')
+    : (args[outAt + 1] as string);
 mkdirSync(outDir, { recursive: true });
 const report = {
   date: new Date().toISOString(),

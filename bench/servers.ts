@@ -2,6 +2,8 @@
  * One benchmark server per process: `node --import tsx bench/servers.ts <variant> <issuer> <resource>`.
  * Every variant serves GET /mcp -> {"ok":true} behind its auth (none for 'no-auth'), requiring
  * the scope `read` and the audience `<resource>`. Prints `READY <port>` when listening.
+ * 'mcp-bearer-auth-unbatched', '-uncached' and '-jose-only' are ours with one speed-up switched
+ * off (signature batching, the verified-token cache, synchronous signatures), for A/B runs.
  * 'req.auth-only' is a reference, not an auth library: it checks nothing and sets the same
  * `req.auth` to every request, which is what Express alone charges any middleware that sets it.
  */
@@ -10,6 +12,7 @@ import express, { type RequestHandler } from 'express';
 import { auth as auth0, requiredScopes as auth0Scopes } from 'express-oauth2-jwt-bearer';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { type AuthInfo, MCPAuth } from '../src/index.js';
+import { speedUps } from '../src/verify/speed-ups.js';
 
 export const VARIANTS = [
   'no-auth',
@@ -18,6 +21,9 @@ export const VARIANTS = [
   'express-oauth2-jwt-bearer',
   'sdk-requireBearerAuth',
   'req.auth-only',
+  'mcp-bearer-auth-unbatched',
+  'mcp-bearer-auth-uncached',
+  'mcp-bearer-auth-jose-only',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -32,7 +38,15 @@ async function middlewareFor(variant: Variant, issuer: string, resource: string)
   switch (variant) {
     case 'no-auth':
       return [];
+    case 'mcp-bearer-auth-unbatched':
+    case 'mcp-bearer-auth-uncached':
+    case 'mcp-bearer-auth-jose-only':
     case 'mcp-bearer-auth': {
+      // A/B subjects: the same middleware with one speed-up switched off at its seam (jose-only:
+      // no synchronous signatures, and so no batching, which only defers those).
+      if (variant === 'mcp-bearer-auth-unbatched') speedUps.signatureBatching = undefined;
+      if (variant === 'mcp-bearer-auth-uncached') speedUps.verifiedTokenCache = undefined;
+      if (variant === 'mcp-bearer-auth-jose-only') speedUps.synchronousSignatures = undefined;
       const mcpAuth = new MCPAuth({
         protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oidc' }] } },
       });

@@ -22,9 +22,7 @@ export type {
 } from './config/types.js';
 export {
   type AuthServerErrorCode,
-  type BearerAuthErrorCode,
   MCPAuthAuthServerError,
-  MCPAuthBearerAuthError,
   MCPAuthConfigError,
   MCPAuthError,
   MCPAuthTokenVerificationError,

@@ -49,6 +49,25 @@ interface ProtectedResource {
   authServers: ReadonlyMap<string, AuthorizationServer>;
 }
 
+/**
+ * The auth layer of an MCP server: built from the protected resource's metadata (its identifier
+ * and the authorization servers it trusts), it makes the middleware that checks access tokens
+ * and the router that publishes the protected resource metadata. Configuration errors are thrown
+ * here, naming the field; nothing is fetched until the first request needs it.
+ *
+ * @example
+ * const mcpAuth = new MCPAuth({
+ *   protectedResources: {
+ *     metadata: {
+ *       resource: 'https://mcp.example.com/mcp',
+ *       authorizationServers: [{ issuer: 'https://auth.example.com', type: 'oidc' }],
+ *       scopesSupported: ['todo:read', 'todo:write'],
+ *     },
+ *   },
+ * });
+ * app.use(mcpAuth.protectedResourceMetadataRouter());
+ * app.use('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['todo:read'] }));
+ */
 export class MCPAuth {
   private readonly resources: readonly ProtectedResource[];
   /** Issuers' keys, shared by every route: one remote JWK Set per URL and caching options. */
@@ -96,9 +115,21 @@ export class MCPAuth {
 
   /**
    * Middleware that requires a valid bearer token and sets `req.auth`. `'jwt'` verifies JWTs with
-   * the issuers' keys; `'introspection'` asks the authorization server (RFC 7662); a function
-   * verifies any token its own way. Whatever the mode, the result is held to the same issuer,
-   * audience, scope and claim checks.
+   * the issuers' keys; `'introspection'` asks the authorization server (token introspection); a
+   * function verifies any token its own way. Whatever the mode, the result is held to the same
+   * issuer, audience, scope and claim checks. A request without a token gets 401 with the
+   * challenge MCP clients follow to the metadata; a token lacking scopes gets 403
+   * `insufficient_scope`; an unreachable authorization server gets 503, never 401.
+   *
+   * @example
+   * // JWTs from the resource's authorization server, which must carry `todo:read`.
+   * app.post('/mcp', mcpAuth.bearerAuth('jwt', { requiredScopes: ['todo:read'] }), mcpHandler);
+   *
+   * // Opaque tokens, asked about at the authorization server.
+   * mcpAuth.bearerAuth('introspection', { clientId: 'mcp-server', clientSecret: process.env.INTROSPECTION_SECRET! });
+   *
+   * // Any token, your way: return AuthInfo, or throw MCPAuthTokenVerificationError to refuse.
+   * mcpAuth.bearerAuth(async (token) => lookUp(token));
    */
   bearerAuth(mode: 'jwt', options?: BearerAuthJwtOptions): RequestHandler;
   bearerAuth(mode: 'introspection', options: BearerAuthIntrospectionOptions): RequestHandler;
@@ -113,38 +144,47 @@ export class MCPAuth {
         "bearerAuth: the first argument must be 'jwt', 'introspection' or a verify function",
       );
     }
-    const schema =
-      mode === 'jwt' ? jwtOptionsSchema : mode === 'introspection' ? introspectionOptionsSchema : customOptionsSchema;
-    const opts = parseConfig(schema, options, 'bearerAuth options');
-    const resource = this.pickResource(opts.resource);
-    const clockTolerance = opts.clockTolerance ?? DEFAULTS.clockToleranceSeconds;
-    const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
-    let format: TokenFormat;
-    let cacheMaxEntries = 0;
+    const where = 'bearerAuth options';
     if (mode === 'jwt') {
-      const jwt = opts as BearerAuthJwtOptions;
-      format = createJwtFormat({
-        issuers: this.issuerKeys.trust([...resource.authServers.values()], jwt),
-        clockTolerance,
-        strict: jwt.strict,
-        jwtVerify: jwt.jwtVerify,
+      const opts = parseConfig(jwtOptionsSchema, options, where);
+      const resource = this.pickResource(opts.resource);
+      const format = createJwtFormat({
+        issuers: this.issuerKeys.trust([...resource.authServers.values()], opts),
+        clockTolerance: clockToleranceOf(opts),
+        strict: opts.strict,
+        jwtVerify: opts.jwtVerify,
       });
-      cacheMaxEntries = jwt.cache === false ? 0 : (jwt.cache?.maxEntries ?? DEFAULTS.tokenCacheMaxEntries);
-    } else if (mode === 'introspection') {
-      const introspection = opts as BearerAuthIntrospectionOptions;
-      format = createIntrospectionFormat({
-        ...introspectionEndpoint(resource.resource, resource.authServers, introspection),
-        clientId: introspection.clientId,
-        clientSecret: introspection.clientSecret,
-        authMethod: introspection.authMethod ?? 'client_secret_basic',
-        cacheTtlSeconds: introspection.cacheTtl ?? DEFAULTS.introspectionCacheTtlSeconds,
-        cacheMaxEntries: introspection.cacheMaxEntries ?? DEFAULTS.introspectionCacheMaxEntries,
-        timeoutMs: introspection.timeoutDuration ?? DEFAULTS.introspectionTimeoutMs,
-        clockTolerance,
-      });
-    } else {
-      format = createCustomFormat(mode, clockTolerance);
+      const cacheMaxEntries = opts.cache === false ? 0 : (opts.cache?.maxEntries ?? DEFAULTS.tokenCacheMaxEntries);
+      return this.protect(resource, opts, format, cacheMaxEntries);
     }
+    if (mode === 'introspection') {
+      const opts = parseConfig(introspectionOptionsSchema, options, where);
+      const resource = this.pickResource(opts.resource);
+      const cache = opts.cache === false ? { ttl: 0, maxEntries: 0 } : opts.cache;
+      const format = createIntrospectionFormat({
+        ...introspectionEndpoint(resource.resource, resource.authServers, opts),
+        clientId: opts.clientId,
+        clientSecret: opts.clientSecret,
+        authMethod: opts.authMethod ?? 'client_secret_basic',
+        cacheTtlSeconds: cache?.ttl ?? DEFAULTS.introspectionCacheTtlSeconds,
+        cacheMaxEntries: cache?.maxEntries ?? DEFAULTS.introspectionCacheMaxEntries,
+        timeoutMs: opts.timeoutDuration ?? DEFAULTS.introspectionTimeoutMs,
+        clockTolerance: clockToleranceOf(opts),
+      });
+      return this.protect(resource, opts, format, 0);
+    }
+    const opts = parseConfig(customOptionsSchema, options, where);
+    return this.protect(this.pickResource(opts.resource), opts, createCustomFormat(mode, clockToleranceOf(opts)), 0);
+  }
+
+  /** The middleware for a route of `resource` whose tokens come in `format`. */
+  private protect(
+    resource: ProtectedResource,
+    opts: BearerAuthOptions,
+    format: TokenFormat,
+    cacheMaxEntries: number,
+  ): RequestHandler {
+    const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
     const verifier = new AccessTokenVerifier(format, {
       resource: resource.resource,
       resourceMetadataUrl: resource.metadataUrl,
@@ -157,7 +197,7 @@ export class MCPAuth {
       claimCheck: opts.claimCheck,
       claimCheckError: opts.claimCheckError ?? 'insufficient_scope',
       maxTokenAge: opts.maxTokenAge,
-      clockTolerance,
+      clockTolerance: clockToleranceOf(opts),
       cacheMaxEntries,
     });
     const responder = errorResponder(resource, opts.showErrorDetails);
@@ -171,6 +211,15 @@ export class MCPAuth {
    * Per-tool scopes: a `tools/call` for a listed tool, by a caller lacking its scopes, is answered
    * 403 `insufficient_scope` (so MCP clients step up). Other methods pass. Mount after
    * `bearerAuth` and `express.json()`.
+   *
+   * @example
+   * app.post(
+   *   '/mcp',
+   *   mcpAuth.bearerAuth('jwt'),
+   *   express.json(),
+   *   mcpAuth.requireToolScopes({ 'add-todo': ['todo:write'], 'delete-todo': ['todo:admin'] }),
+   *   mcpHandler,
+   * );
    */
   requireToolScopes(toolScopes: ToolScopes, options: ToolScopesOptions = {}): RequestHandler {
     const scopes = parseConfig(toolScopesSchema, toolScopes, 'requireToolScopes toolScopes');
@@ -200,12 +249,19 @@ export class MCPAuth {
     return createScopeChallenge(required, errorResponder(resource).challengeScopes);
   }
 
-  /** Serves each resource's RFC 9728 document at its well-known path. Mount at the app's root. */
+  /**
+   * Serves each resource's protected resource metadata document at its well-known path (for
+   * `https://mcp.example.com/mcp`: `/.well-known/oauth-protected-resource/mcp`), with CORS for
+   * browser-based clients. Mount at the app's root, outside any `bearerAuth`.
+   *
+   * @example
+   * app.use(mcpAuth.protectedResourceMetadataRouter());
+   */
   protectedResourceMetadataRouter(): RequestHandler {
     return createMetadataRouter(this.resources.map((r) => ({ path: r.metadataPath, json: r.metadataJson })));
   }
 
-  /** The RFC 9728 document (snake_case) published for `resource` (default: the only one). */
+  /** The protected resource metadata document (snake_case) published for `resource` (default: the only one). */
   getProtectedResourceMetadata(resource?: string): Record<string, unknown> {
     return JSON.parse(this.pickResource(resource, 'getProtectedResourceMetadata').metadataJson) as Record<
       string,
@@ -246,6 +302,10 @@ function assertSameEntry(
     `${at}: issuer ${issuer} is also configured at ${first.at}, with a different ${differing.join(', ')}; ` +
       'entries for one issuer must be identical (they share one discovery and one key set)',
   );
+}
+
+function clockToleranceOf(options: BearerAuthOptions): number {
+  return options.clockTolerance ?? DEFAULTS.clockToleranceSeconds;
 }
 
 function errorResponder(resource: ProtectedResource, showErrorDetails = false): ErrorResponder {

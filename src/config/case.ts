@@ -1,4 +1,4 @@
-/** camelCase <-> snake_case for the top-level keys of RFC 8414 / RFC 9728 documents. */
+/** camelCase <-> snake_case for the top-level keys of authorization server and protected resource metadata. */
 
 export function camelToSnake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -55,7 +55,7 @@ export interface BearerAuthOptions {
 export interface BearerAuthJwtOptions extends BearerAuthOptions {
   /** Allowed JWS algorithms; default: the asymmetric ones, plus HS256/384/512 for issuers with a `secret`. */
   algorithms?: readonly JwsAlgorithm[];
-  /** RFC 9068 profile: `typ` must be at+jwt (so an ID token cannot pass), and sub, client_id, iat, jti present. */
+  /** The JWT access token profile: `typ` must be at+jwt (so an ID token cannot pass), and sub, client_id, iat, jti present. */
   strict?: boolean;
   /** Passed to jose's `jwtVerify` to tighten it (e.g. `requiredClaims`); options that could loosen it are refused. */
   jwtVerify?: JWTVerifyOptions;
@@ -78,11 +78,13 @@ export interface BearerAuthIntrospectionOptions extends BearerAuthOptions {
   endpoint?: string;
   /** Which authorization server introspects, when the resource has several. */
   issuer?: string;
-  /** Seconds an active result is reused (never past the token's `exp`). Default 60; 0 turns caching off. */
-  cacheTtl?: number;
-  /** Most results kept. Default 10 000. */
-  cacheMaxEntries?: number;
-  /** ms an introspection request may take. Default 5 000. */
+  /**
+   * Active results reused for the same token, so that each request does not cost a call:
+   * `ttl` seconds (default 60, never past the token's `exp`; a revoked token keeps working this
+   * long), at most `maxEntries` of them (default 10 000). `false` asks on every request.
+   */
+  cache?: { ttl?: number; maxEntries?: number } | false;
+  /** Milliseconds an introspection request may take. Default 5 000. */
   timeoutDuration?: number;
 }
 
@@ -99,6 +101,7 @@ export interface ScopeChallengeOptions {
 
 const nonNegative = z.number({ error: 'must be a number' }).finite('must be finite').min(0, 'must not be negative');
 const scopeList = z.array(scopeToken, { error: 'must be an array of scope tokens' });
+const maxEntries = z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative');
 
 const commonOptions = {
   resource: z.string({ error: 'must be a string' }).optional(),
@@ -139,7 +142,9 @@ export const jwtOptionsSchema = z.strictObject(
       .optional(),
     strict: z.boolean({ error: 'must be a boolean' }).optional(),
     jwtVerify: z
-      .looseObject({}, { error: objectError })
+      .custom<JWTVerifyOptions>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+        error: 'must be an object',
+      })
       .superRefine((value, ctx) => {
         // These have their own options (or are fixed): a second place to set them could only loosen them.
         for (const key of ['algorithms', 'clockTolerance', 'issuer', 'maxTokenAge']) {
@@ -156,22 +161,9 @@ export const jwtOptionsSchema = z.strictObject(
       })
       .optional(),
     cache: z
-      .union(
-        [
-          z.literal(false),
-          z.strictObject(
-            {
-              maxEntries: z
-                .number({ error: 'must be a number' })
-                .int('must be an integer')
-                .min(0, 'must not be negative')
-                .optional(),
-            },
-            { error: objectError },
-          ),
-        ],
-        { error: 'must be false or { maxEntries }' },
-      )
+      .union([z.literal(false), z.strictObject({ maxEntries: maxEntries.optional() }, { error: objectError })], {
+        error: 'must be false or { maxEntries }',
+      })
       .optional(),
     remoteJwkSet: z
       .strictObject(
@@ -203,11 +195,14 @@ export const introspectionOptionsSchema = z.strictObject(
       .optional(),
     endpoint: httpsUrl.optional(),
     issuer: z.string({ error: 'must be a string' }).optional(),
-    cacheTtl: nonNegative.optional(),
-    cacheMaxEntries: z
-      .number({ error: 'must be a number' })
-      .int('must be an integer')
-      .min(0, 'must not be negative')
+    cache: z
+      .union(
+        [
+          z.literal(false),
+          z.strictObject({ ttl: nonNegative.optional(), maxEntries: maxEntries.optional() }, { error: objectError }),
+        ],
+        { error: 'must be false or { ttl, maxEntries }' },
+      )
       .optional(),
     timeoutDuration: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
   },

@@ -5,7 +5,7 @@ import { impliedScopesCycle } from '../core/implied-scopes.js';
 import { jwksProblem, publicKeyProblem } from './keys.js';
 import { httpsUrlProblem } from './url.js';
 
-/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
+/** A scope-token: printable ASCII without space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 export const httpsUrl = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
@@ -13,7 +13,7 @@ export const httpsUrl = z.string({ error: 'must be a string' }).superRefine((val
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** RFC 8414 §2: an issuer identifier has no query or fragment. */
+/** An issuer identifier has no query or fragment. */
 const issuerUrl = httpsUrl.superRefine((value, ctx) => {
   if (/[?#]/.test(value))
     ctx.addIssue({ code: 'custom', message: 'must not contain a query or fragment (RFC 8414 §2)' });
@@ -24,12 +24,21 @@ export const scopeToken = z
   .regex(SCOPE_TOKEN, 'must be an RFC 6749 scope token (printable ASCII, no space, quote or backslash)');
 
 /** Only a wrong type gets "must be an object"; other problems (unknown keys) keep zod's message. */
-export const objectError = (issue: { code?: string }) =>
-  issue.code === 'invalid_type' ? 'must be an object' : undefined;
+export const objectError = (issue: { code?: string; keys?: string[] }) => {
+  if (issue.code === 'invalid_type') return 'must be an object';
+  const old = issue.code === 'unrecognized_keys' ? issue.keys?.find((k) => Object.hasOwn(RENAMED, k)) : undefined;
+  return old === undefined ? undefined : `${old} was renamed: use ${RENAMED[old]}`;
+};
+
+/** Options renamed since an earlier release: refused with their new name rather than as unknown. */
+const RENAMED: Readonly<Record<string, string>> = {
+  cacheTtl: 'cache: { ttl }',
+  cacheMaxEntries: 'cache: { maxEntries }',
+};
 
 const stringArray = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' });
 
-/** RFC 8414 metadata as served (snake_case). Resource-server mode needs only `issuer`. */
+/** Authorization server metadata as served (snake_case). Resource-server mode needs only `issuer`. */
 export const authorizationServerMetadataDocument = z.looseObject({
   issuer: httpsUrl,
   jwks_uri: httpsUrl.optional(),

@@ -1,11 +1,11 @@
 import type { AuthEventListener, Logger } from '../core/events.js';
 
 /**
- * Public configuration types. Field names are the RFCs' names in camelCase; the documents we
- * publish or fetch use the RFCs' snake_case.
+ * Public configuration types. Field names are the specifications' names in camelCase; the
+ * documents we publish or fetch use their snake_case (docs/standards.md).
  */
 
-/** RFC 8414 authorization server metadata, camelCase. Unknown fields are kept. */
+/** Authorization server metadata, camelCase. Unknown fields are kept. */
 export interface AuthorizationServerMetadata {
   issuer: string;
   authorizationEndpoint?: string;
@@ -61,7 +61,7 @@ export interface AuthServerKeysConfig {
 
 export type AuthServerEntry = AuthServerConfig | AuthServerDiscoveryConfig | AuthServerKeysConfig;
 
-/** RFC 9728 protected resource metadata, camelCase. Unknown fields are published as snake_case. */
+/** Protected resource metadata, camelCase. Unknown fields are published as snake_case. */
 export interface ProtectedResourceMetadataConfig {
   /** The resource identifier: the MCP endpoint's URL, e.g. `https://api.example.com/mcp`. */
   resource: string;

@@ -123,20 +123,14 @@ export function unknownIssuer(
   );
 }
 
-export type BearerAuthErrorCode = 'missing_token' | 'invalid_request' | 'insufficient_scope' | 'server_error';
+/**
+ * A valid token that lacks scopes (or fails a claim check): carries what the 403 needs. Thrown
+ * within verification and turned into the response there; it never reaches the application.
+ */
+export class InsufficientScopeError extends MCPAuthError {
+  override name = 'InsufficientScopeError';
+  declare readonly code: 'insufficient_scope';
 
-/** A request was refused by `bearerAuth` for a reason other than the token itself. */
-export class MCPAuthBearerAuthError extends MCPAuthError {
-  override name = 'MCPAuthBearerAuthError';
-  declare readonly code: BearerAuthErrorCode;
-
-  constructor(code: BearerAuthErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
-
-/** Thrown for a valid token that lacks scopes (or fails a claim check); carries what the 403 needs. */
-export class InsufficientScopeError extends MCPAuthBearerAuthError {
   constructor(
     readonly required: readonly string[],
     readonly granted: readonly string[],

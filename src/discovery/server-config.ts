@@ -1,4 +1,4 @@
-/** Authorization server metadata: RFC 8414 and OpenID Connect Discovery. */
+/** Authorization server metadata: OAuth and OpenID Connect discovery documents. */
 import { toCamelCaseKeys } from '../config/case.js';
 import { authorizationServerMetadataDocument } from '../config/schema.js';
 import type { AuthorizationServerMetadata, AuthServerConfig, AuthServerType, TranspileData } from '../config/types.js';
@@ -16,7 +16,7 @@ export interface FetchServerConfigOptions {
 
 /**
  * Fetches an issuer's metadata from its well-known URL(s) and checks that the document names the
- * same issuer (RFC 8414 §3.3: the mix-up defence).
+ * same issuer (the mix-up defence).
  */
 export async function fetchServerConfig(issuer: string, options: FetchServerConfigOptions): Promise<AuthServerConfig> {
   const urls = discoveryUrls(issuer, options.type);

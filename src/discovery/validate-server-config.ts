@@ -59,7 +59,7 @@ export function validateServerConfig(config: AuthServerConfig | AuthorizationSer
     );
   }
 
-  // RFC 8414 §2: when absent, the default is ["authorization_code", "implicit"].
+  // When absent, the default is ["authorization_code", "implicit"].
   const codeGrant = m.grantTypesSupported === undefined || has(m.grantTypesSupported, 'authorization_code');
   check(
     'grant_authorization_code',

@@ -1,9 +1,9 @@
-/** Well-known URLs: RFC 8414 §3.1, OpenID Connect Discovery §4, RFC 9728 §3.1. */
+/** Well-known URLs of discovery documents and protected resource metadata (docs/standards.md). */
 import type { AuthServerType } from '../config/types.js';
 
 /**
  * Inserts `/.well-known/{suffix}` between the host and the path, after removing a terminating
- * `/` from the path (RFC 8414 §3.1, RFC 9728 §3.1; the MCP SDK client does the same).
+ * `/` from the path (the MCP SDK client does the same).
  */
 export function insertWellKnown(identifier: string, suffix: string): string {
   const url = new URL(identifier);
@@ -21,7 +21,7 @@ export function discoveryUrls(issuer: string, type: AuthServerType): string[] {
 
 /**
  * The issuer a well-known URL was built from, if it has one of the standard shapes; used for the
- * RFC 8414 §3.3 issuer check when the caller gives a URL rather than an issuer.
+ * issuer check when the caller gives a URL rather than an issuer.
  */
 export function issuerFromWellKnownUrl(wellKnownUrl: string): string | undefined {
   const url = new URL(wellKnownUrl);

@@ -1,4 +1,4 @@
-/** Serves RFC 9728 protected resource metadata documents (GET, HEAD, CORS preflight). */
+/** Serves protected resource metadata documents (GET, HEAD, CORS preflight). */
 import type { RequestHandler } from 'express';
 
 export interface MetadataDocument {

@@ -21,7 +21,7 @@ function errorResponse(status: number, headers: Record<string, string>, body: Re
 }
 
 export interface ResponderSettings {
-  /** Absolute URL of the resource's RFC 9728 metadata document. */
+  /** Absolute URL of the resource's protected resource metadata document. */
   resourceMetadataUrl: string;
   /** The resource's `scopesSupported`: which granted scopes a 403 may list back. */
   scopesSupported: ReadonlySet<string> | undefined;
@@ -42,7 +42,7 @@ export class ErrorResponder {
 
   constructor(private readonly settings: ResponderSettings) {}
 
-  /** 401 for a request without credentials for us: no `error` (RFC 6750 §3.1). */
+  /** 401 for a request without credentials for us: no `error`. */
   missingToken(requiredScopes: readonly string[]): ErrorResponse {
     return errorResponse(
       401,
@@ -160,13 +160,13 @@ export interface ChallengeParams {
   errorDescription?: string;
 }
 
-/** RFC 7230 quoted-string: `"` and `\` escaped; controls and non-ASCII (not allowed in a header) replaced. */
+/** A quoted-string: `"` and `\` escaped; controls and non-ASCII (not allowed in a header) replaced. */
 export function quote(value: string): string {
   return `"${value.replace(/[^\x20-\x7E]/g, ' ').replace(/["\\]/g, '\\$&')}"`;
 }
 
 /**
- * `error_description` is limited to %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3): no `"` or `\`,
+ * `error_description` is limited to %x20-21 / %x23-5B / %x5D-7E : no `"` or `\`,
  * which also suits clients that read quoted values without unescaping. And no `name=` shapes a
  * loose parser could pick up as a parameter.
  */
@@ -181,7 +181,7 @@ export function sanitizeDescription(description: string): string {
 }
 
 /**
- * Parameter order follows the contract's examples: `resource_metadata` first when there is no
+ * Parameter order follows docs/http-behaviour.md: `resource_metadata` first when there is no
  * `error`; otherwise `error`, `scope`, `resource_metadata`, and `error_description` last.
  */
 export function buildChallenge(params: ChallengeParams): string {

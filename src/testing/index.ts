@@ -1,6 +1,6 @@
 /**
  * `mcp-bearer-auth/testing`: what you need to test your own protected MCP server. A throwaway
- * issuer on 127.0.0.1 (OpenID Connect and RFC 8414 discovery documents, a JWK Set) that mints
+ * issuer on 127.0.0.1 (OpenID Connect and OAuth discovery documents, a JWK Set) that mints
  * access tokens, plus the usual bad ones. For tests only.
  */
 import { TestIssuer, type TestIssuerOptions } from './test-issuer.js';

@@ -1,6 +1,6 @@
 /**
  * A throwaway authorization server for tests and local development: serves the OpenID Connect
- * and RFC 8414 discovery documents and a JWK Set on 127.0.0.1, and mints access tokens.
+ * and OAuth discovery documents and a JWK Set on 127.0.0.1, and mints access tokens.
  * It can also misbehave on request (500, garbage, hang, refuse) to test outages.
  */
 import { randomUUID } from 'node:crypto';
@@ -249,7 +249,7 @@ function seconds(duration: Duration): number {
   return duration.endsWith('h') ? n * 3600 : duration.endsWith('m') ? n * 60 : n;
 }
 
-/** Builds and signs an access token (RFC 9068 shape by default). */
+/** Builds and signs an access token (the JWT access token profile's shape by default). */
 export class TokenBuilder {
   private readonly payload: JWTPayload = {};
   private readonly header: Record<string, unknown> = {};

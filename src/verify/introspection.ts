@@ -206,7 +206,7 @@ function checkTimes(response: Record<string, unknown>, tolerance: number): void 
   }
 }
 
-/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+/** Basic credentials: id and secret are form-urlencoded, then joined and base64-encoded. */
 function clientCredentials(config: IntrospectionConfig): {
   headers: Record<string, string>;
   form: Record<string, string>;

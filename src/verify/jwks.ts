@@ -1,5 +1,5 @@
 /**
- * A remote JWK Set with the caching rules of the contract: fetched on first use by one shared
+ * A remote JWK Set with the caching rules of docs/jwt.md: fetched on first use by one shared
  * request; refreshed at most once per `cooldownDuration` for an unknown `kid`; refreshed after
  * `cacheMaxAge`, keeping the last good keys (stale, for at most `maxStaleDuration`) when that
  * refresh fails. 503 when no usable keys can be had: none ever fetched, stale for too long, or

@@ -1,5 +1,5 @@
 /**
- * JWS signatures (RFC 7515, RFC 7518 §3) checked on this thread with node:crypto's one-shot
+ * JWS signatures checked on this thread with node:crypto's one-shot
  * `verify`, for the common case of a token signed by a key jose has already chosen once.
  *
  * Why: jose verifies through WebCrypto, whose every call on Node 20 is a job handed to the libuv
@@ -17,9 +17,9 @@ import { tokenRefusal } from '../core/errors.js';
 interface SignatureParameters {
   /** The digest node:crypto is given (null: EdDSA hashes internally). */
   digest: string | null;
-  /** JWS carries ECDSA signatures as r || s (RFC 7518 §3.4), not DER. */
+  /** JWS carries ECDSA signatures as r || s, not DER. */
   ieeeP1363?: true;
-  /** RSASSA-PSS salt length in bytes: the digest's length (RFC 7518 §3.5). */
+  /** RSASSA-PSS salt length in bytes: the digest's length. */
   pssSaltLength?: number;
 }
 
@@ -102,7 +102,7 @@ export class SyncJwsVerifier {
         return undefined;
       }
     }
-    // Extensions and unencoded payloads (RFC 7797) are jose's to refuse.
+    // Extensions and unencoded payloads are jose's to refuse.
     if ('crit' in header || 'b64' in header) return undefined;
     const { alg } = header;
     const slot = slotOf(header);

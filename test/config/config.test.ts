@@ -257,6 +257,21 @@ describe('bearerAuth(options) validation', () => {
     expect(() => auth.bearerAuth(() => ({ token: 't', clientId: '', scopes: [] }))).not.toThrow();
   });
 
+  it('introspection mode names the new place of a renamed option', () => {
+    const auth = new MCPAuth(resource({}));
+    const introspection = { clientId: 'rs', clientSecret: 's', endpoint: 'https://a.example/introspect' };
+    expect(
+      configError(() => auth.bearerAuth('introspection', { ...introspection, cacheTtl: 0 } as never)).message,
+    ).toBe('bearerAuth options: cacheTtl was renamed: use cache: { ttl }');
+    expect(
+      configError(() => auth.bearerAuth('introspection', { ...introspection, cacheMaxEntries: 5 } as never)).message,
+    ).toBe('bearerAuth options: cacheMaxEntries was renamed: use cache: { maxEntries }');
+    expect(configError(() => auth.bearerAuth('introspection', { ...introspection, cache: 5 } as never)).message).toBe(
+      'bearerAuth options.cache: must be false or { ttl, maxEntries }',
+    );
+    expect(() => auth.bearerAuth('introspection', { ...introspection, cache: false })).not.toThrow();
+  });
+
   it('a custom verifier refuses jwt-only options, and a bad first argument', () => {
     const auth = new MCPAuth(resource({}));
     expect(

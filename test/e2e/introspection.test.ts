@@ -124,9 +124,9 @@ describe("bearerAuth('introspection') against oidc-provider", () => {
     });
   });
 
-  it('caches active results: five calls, one introspection; cacheTtl 0 asks every time', async () => {
+  it('caches active results: five calls, one introspection; cache.ttl 0 asks every time', async () => {
     const cached = route('cached', { endpoint: `${origin}/count-introspection` });
-    const uncached = route('uncached', { endpoint: `${origin}/count-introspection`, cacheTtl: 0 });
+    const uncached = route('uncached', { endpoint: `${origin}/count-introspection`, cache: { ttl: 0 } });
     introspections.length = 0;
     for (let i = 0; i < 5; i++) expect((await get(cached)).status).toBe(200);
     expect(introspections).toHaveLength(1);
@@ -167,7 +167,7 @@ describe("bearerAuth('introspection') against oidc-provider", () => {
     const client = await connectWithOAuth(new URL(resource), provider);
     await client.close();
     const revocable = provider.tokens()?.access_token ?? '';
-    const live = route('live', { cacheTtl: 0 });
+    const live = route('live', { cache: { ttl: 0 } });
     expect((await get(live, revocable)).status).toBe(200);
     const revoked = await fetch(`${auth.issuer}/token/revocation`, {
       method: 'POST',
