@@ -1,5 +1,4 @@
 /** MCPAuth: configuration -> per-resource policies -> Express middleware and the metadata router. */
-import { isDeepStrictEqual } from 'node:util';
 import type { RequestHandler } from 'express';
 import { toSnakeCaseKeys } from './config/case.js';
 import {
@@ -16,14 +15,14 @@ import {
   toolScopesOptionsSchema,
   toolScopesSchema,
 } from './config/options.js';
-import { assertUnique, mcpAuthConfig, parseConfig } from './config/schema.js';
-import type { AuthServerEntry, MCPAuthConfig, ProtectedResourceMetadataConfig } from './config/types.js';
+import { planProtectedResources, type ResourcePlan } from './config/resources.js';
+import { mcpAuthConfig, parseConfig } from './config/schema.js';
+import type { AuthServerEntry, MCPAuthConfig } from './config/types.js';
 import { DEFAULTS } from './core/defaults.js';
 import { MCPAuthConfigError } from './core/errors.js';
 import { type AuthEventListener, eventListener, reportRefusal } from './core/events.js';
-import { ImpliedScopes, type ImpliedScopesConfig } from './core/implied-scopes.js';
+import { ImpliedScopes } from './core/implied-scopes.js';
 import { AuthorizationServer } from './discovery/authorization-server.js';
-import { insertWellKnown, PROTECTED_RESOURCE_WELL_KNOWN } from './discovery/well-known.js';
 import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
 import { createToolScopesMiddleware } from './express/tool-scopes.js';
@@ -80,36 +79,18 @@ export class MCPAuth {
     const parsed = parseConfig(mcpAuthConfig, config);
     this.events = eventListener(parsed.logger, parsed.onEvent);
     this.issuerKeys = new IssuerKeys(this.events);
-    const list = Array.isArray(parsed.protectedResources) ? parsed.protectedResources : [parsed.protectedResources];
-    const where = (i: number) =>
-      Array.isArray(parsed.protectedResources) ? `protectedResources[${i}]` : 'protectedResources';
-    const servers = new Map<string, { server: AuthorizationServer; entry: AuthServerEntry; at: string }>();
-    this.resources = list.map((entry, i) => {
-      const metadata = entry.metadata as ProtectedResourceMetadataConfig;
-      const own = new Map<string, AuthorizationServer>();
-      metadata.authorizationServers.forEach((as: AuthServerEntry, j: number) => {
-        const at = `${where(i)}.metadata.authorizationServers[${j}]`;
-        const issuer = 'metadata' in as && as.metadata ? as.metadata.issuer : (as as { issuer: string }).issuer;
-        if (own.has(issuer)) throw new MCPAuthConfigError('invalid_config', `${at}: issuer ${issuer} is listed twice`);
-        // The same issuer under several resources is one server: one discovery, one key set. So
-        // its entries must agree, or one resource would verify with another's keys or secret.
-        const known = servers.get(issuer);
-        if (known) assertSameEntry(issuer, known, as, at);
-        const server = known?.server ?? new AuthorizationServer(as, this.events);
-        if (!known) servers.set(issuer, { server, entry: as, at });
-        own.set(issuer, server);
-      });
-      return describeResource(metadata, own, entry.impliedScopes);
-    });
-    assertUnique(
-      this.resources.map((r) => r.resource),
-      (i) => `${where(i)}.metadata.resource`,
-      'resource',
-    );
-    assertUnique(
-      this.resources.map((r) => r.metadataPath),
-      (i) => `${where(i)}.metadata.resource`,
-      'metadata path',
+    // One server per issuer, shared by every resource that trusts it: one discovery, one key set.
+    const servers = new Map<string, AuthorizationServer>();
+    const serverFor = (issuer: string, entry: AuthServerEntry) => {
+      let server = servers.get(issuer);
+      if (!server) {
+        server = new AuthorizationServer(entry, this.events);
+        servers.set(issuer, server);
+      }
+      return server;
+    };
+    this.resources = planProtectedResources(parsed.protectedResources as MCPAuthConfig['protectedResources']).map(
+      (plan) => describeResource(plan, new Map([...plan.issuers].map(([iss, entry]) => [iss, serverFor(iss, entry)]))),
     );
   }
 
@@ -165,7 +146,7 @@ export class MCPAuth {
         ...introspectionEndpoint(resource.resource, resource.authServers, opts),
         clientId: opts.clientId,
         clientSecret: opts.clientSecret,
-        authMethod: opts.authMethod ?? 'client_secret_basic',
+        authMethod: opts.authMethod ?? DEFAULTS.introspectionAuthMethod,
         cacheTtlSeconds: cache?.ttl ?? DEFAULTS.introspectionCacheTtlSeconds,
         cacheMaxEntries: cache?.maxEntries ?? DEFAULTS.introspectionCacheMaxEntries,
         timeoutMs: opts.timeoutDuration ?? DEFAULTS.introspectionTimeoutMs,
@@ -195,7 +176,7 @@ export class MCPAuth {
       anyScopes: [...new Set(opts.anyScopes ?? [])],
       scopeClaim: opts.scopeClaim,
       claimCheck: opts.claimCheck,
-      claimCheckError: opts.claimCheckError ?? 'insufficient_scope',
+      claimCheckError: opts.claimCheckError ?? DEFAULTS.claimCheckError,
       maxTokenAge: opts.maxTokenAge,
       clockTolerance: clockToleranceOf(opts),
       cacheMaxEntries,
@@ -203,7 +184,7 @@ export class MCPAuth {
     const responder = errorResponder(resource, opts.showErrorDetails);
     return createBearerAuthMiddleware(
       new BearerAuthHandler(verifier, responder, requiredScopes, resource.resource, this.events),
-      opts.authContext ?? false,
+      opts.authContext ?? DEFAULTS.authContext,
     );
   }
 
@@ -285,30 +266,14 @@ export class MCPAuth {
   }
 }
 
-/** Two entries for one issuer must be identical: they become one server with one key set. */
-function assertSameEntry(
-  issuer: string,
-  first: { entry: AuthServerEntry; at: string },
-  entry: AuthServerEntry,
-  at: string,
-): void {
-  const a = first.entry as unknown as Record<string, unknown>;
-  const b = entry as unknown as Record<string, unknown>;
-  const differing = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !isDeepStrictEqual(a[k], b[k]));
-  if (differing.length === 0) return;
-  // Field names only: values may be secrets.
-  throw new MCPAuthConfigError(
-    'invalid_config',
-    `${at}: issuer ${issuer} is also configured at ${first.at}, with a different ${differing.join(', ')}; ` +
-      'entries for one issuer must be identical (they share one discovery and one key set)',
-  );
-}
-
 function clockToleranceOf(options: BearerAuthOptions): number {
   return options.clockTolerance ?? DEFAULTS.clockToleranceSeconds;
 }
 
-function errorResponder(resource: ProtectedResource, showErrorDetails = false): ErrorResponder {
+function errorResponder(
+  resource: ProtectedResource,
+  showErrorDetails: boolean = DEFAULTS.showErrorDetails,
+): ErrorResponder {
   return new ErrorResponder({
     resourceMetadataUrl: resource.metadataUrl,
     scopesSupported: resource.scopesSupported,
@@ -317,23 +282,19 @@ function errorResponder(resource: ProtectedResource, showErrorDetails = false): 
   });
 }
 
-function describeResource(
-  metadata: ProtectedResourceMetadataConfig,
-  authServers: Map<string, AuthorizationServer>,
-  impliedScopes: ImpliedScopesConfig | undefined,
-): ProtectedResource {
+function describeResource(plan: ResourcePlan, authServers: Map<string, AuthorizationServer>): ProtectedResource {
+  const { metadata, impliedScopes } = plan;
   const { authorizationServers: _entries, ...rest } = metadata;
   const document = {
     ...toSnakeCaseKeys(rest),
     resource: metadata.resource,
     authorization_servers: [...authServers.keys()],
-    bearer_methods_supported: metadata.bearerMethodsSupported ?? ['header'],
+    bearer_methods_supported: metadata.bearerMethodsSupported ?? DEFAULTS.bearerMethodsSupported,
   };
-  const metadataUrl = insertWellKnown(metadata.resource, PROTECTED_RESOURCE_WELL_KNOWN);
   return {
     resource: metadata.resource,
-    metadataUrl,
-    metadataPath: new URL(metadataUrl).pathname,
+    metadataUrl: plan.metadataUrl,
+    metadataPath: plan.metadataPath,
     metadataJson: JSON.stringify(document),
     scopesSupported: metadata.scopesSupported ? new Set(metadata.scopesSupported) : undefined,
     impliedScopes:

@@ -21,3 +21,16 @@ export function httpsUrlProblem(value: string): string | undefined {
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
   return 'must be an absolute https URL (http is allowed only for loopback hosts)';
 }
+
+/**
+ * Inserts `/.well-known/{suffix}` between the host and the path, after removing a terminating
+ * `/` from the path (the MCP SDK client does the same).
+ */
+export function insertWellKnown(identifier: string, suffix: string): string {
+  const url = new URL(identifier);
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  return `${url.origin}/.well-known/${suffix}${path}${url.search}`;
+}
+
+/** The well-known suffix of protected resource metadata. */
+export const PROTECTED_RESOURCE_WELL_KNOWN = 'oauth-protected-resource';

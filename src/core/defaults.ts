@@ -3,6 +3,16 @@
  * (docs/bearer-auth.md, docs/jwt.md, docs/introspection.md, docs/configuration.md).
  */
 export const DEFAULTS = {
+  /** bearerAuth `claimCheckError`. */
+  claimCheckError: 'insufficient_scope',
+  /** bearerAuth `showErrorDetails` (and requireToolScopes'). */
+  showErrorDetails: false,
+  /** bearerAuth `authContext`. */
+  authContext: false,
+  /** Protected resource metadata `bearerMethodsSupported`. */
+  bearerMethodsSupported: ['header'],
+  /** bearerAuth('introspection') `authMethod`. */
+  introspectionAuthMethod: 'client_secret_basic',
   /** bearerAuth `clockTolerance`. */
   clockToleranceSeconds: 60,
   /** bearerAuth('jwt') `cache.maxEntries`. */
@@ -15,9 +25,9 @@ export const DEFAULTS = {
   jwksTimeoutMs: 5_000,
   /** bearerAuth('jwt') `remoteJwkSet.maxStaleDuration`. */
   jwksMaxStaleMs: 86_400_000,
-  /** bearerAuth('introspection') `cacheTtl`. */
+  /** bearerAuth('introspection') `cache.ttl`. */
   introspectionCacheTtlSeconds: 60,
-  /** bearerAuth('introspection') `cacheMaxEntries`. */
+  /** bearerAuth('introspection') `cache.maxEntries`. */
   introspectionCacheMaxEntries: 10_000,
   /** bearerAuth('introspection') `timeoutDuration`. */
   introspectionTimeoutMs: 5_000,

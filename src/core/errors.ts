@@ -141,6 +141,24 @@ export class InsufficientScopeError extends MCPAuthError {
   }
 }
 
+/** A fetch of an authorization server's document failed: why, and its status when it answered. Internal. */
+export class FetchJsonError extends Error {
+  override name = 'FetchJsonError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown; notJson?: boolean; oauthError?: string },
+  ) {
+    super(message, options);
+    this.notJson = options?.notJson ?? false;
+    this.oauthError = options?.oauthError;
+  }
+  /** The server answered 2xx with a body that is not JSON. */
+  readonly notJson: boolean;
+  /** A refused form POST: the `error` code of its OAuth error body, when it had one. */
+  readonly oauthError: string | undefined;
+}
+
 /** For `showErrorDetails`: name, code and message (one level deep), never a stack or key material. */
 export function describeCause(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };

@@ -1,4 +1,5 @@
 /** Fetches a JSON document from an authorization server: bounded in time and size. */
+import { FetchJsonError } from './errors.js';
 
 export interface FetchJsonOptions {
   timeoutMs: number;
@@ -7,23 +8,6 @@ export interface FetchJsonOptions {
   headers?: Record<string, string>;
   /** A form POST (introspection) instead of a GET; never redirected. */
   form?: URLSearchParams;
-}
-
-export class FetchJsonError extends Error {
-  override name = 'FetchJsonError';
-  constructor(
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown; notJson?: boolean; oauthError?: string },
-  ) {
-    super(message, options);
-    this.notJson = options?.notJson ?? false;
-    this.oauthError = options?.oauthError;
-  }
-  /** The server answered 2xx with a body that is not JSON. */
-  readonly notJson: boolean;
-  /** A refused form POST: the `error` code of its OAuth error body, when it had one. */
-  readonly oauthError: string | undefined;
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;

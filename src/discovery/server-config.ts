@@ -3,8 +3,8 @@ import { toCamelCaseKeys } from '../config/case.js';
 import { authorizationServerMetadataDocument } from '../config/schema.js';
 import type { AuthorizationServerMetadata, AuthServerConfig, AuthServerType, TranspileData } from '../config/types.js';
 import { DEFAULTS } from '../core/defaults.js';
-import { MCPAuthAuthServerError } from '../core/errors.js';
-import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
+import { FetchJsonError, MCPAuthAuthServerError } from '../core/errors.js';
+import { fetchJson } from '../core/fetch-json.js';
 import { discoveryUrls, issuerFromWellKnownUrl } from './well-known.js';
 
 export interface FetchServerConfigOptions {

@@ -1,15 +1,6 @@
 /** Well-known URLs of discovery documents and protected resource metadata (docs/standards.md). */
 import type { AuthServerType } from '../config/types.js';
-
-/**
- * Inserts `/.well-known/{suffix}` between the host and the path, after removing a terminating
- * `/` from the path (the MCP SDK client does the same).
- */
-export function insertWellKnown(identifier: string, suffix: string): string {
-  const url = new URL(identifier);
-  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-  return `${url.origin}/.well-known/${suffix}${path}${url.search}`;
-}
+import { insertWellKnown } from '../config/url.js';
 
 /** Candidate discovery document URLs for an issuer, most likely first. */
 export function discoveryUrls(issuer: string, type: AuthServerType): string[] {
@@ -38,5 +29,3 @@ export function issuerFromWellKnownUrl(wellKnownUrl: string): string | undefined
   }
   return undefined;
 }
-
-export const PROTECTED_RESOURCE_WELL_KNOWN = 'oauth-protected-resource';

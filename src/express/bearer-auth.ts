@@ -3,8 +3,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type AuthRequest, createAuthRequest } from '../core/request.js';
 import { enableAuthContext, runWithAuthInfo } from '../http/auth-context.js';
 import type { BearerAuthHandler, BearerAuthOutcome } from '../http/bearer-auth.js';
-import type { ErrorResponse } from '../http/responses.js';
 import type { AuthInfo } from '../verify/auth-info.js';
+import { sendErrorResponse } from './error-response.js';
 
 declare global {
   namespace Express {
@@ -46,19 +46,6 @@ function respond(outcome: BearerAuthOutcome, req: Request, res: Response, next: 
   // With authContext, the rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
   if (authContext) runWithAuthInfo(outcome.auth, next);
   else next();
-}
-
-/**
- * Written directly rather than with `res.json`: an error body needs no ETag or freshness check,
- * and refusals are the path an attacker can make hot.
- */
-export function sendErrorResponse(res: Response, response: ErrorResponse): void {
-  if (res.headersSent) return;
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(response.json));
-  res.end(response.json);
 }
 
 /**

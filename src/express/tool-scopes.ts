@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { DecisionReason, Refusal } from '../core/events.js';
 import type { ErrorResponder, ErrorResponse } from '../http/responses.js';
 import { checkToolScopes, type ToolScopes } from '../mcp/tool-scopes.js';
-import { sendErrorResponse } from './bearer-auth.js';
+import { sendErrorResponse } from './error-response.js';
 
 export function createToolScopesMiddleware(
   toolScopes: ToolScopes,

@@ -6,8 +6,8 @@
 import type { IntrospectionAuthMethod } from '../config/options.js';
 import { BoundedCache } from '../core/bounded-cache.js';
 import { deepFreeze } from '../core/deep-freeze.js';
-import { MCPAuthAuthServerError, MCPAuthConfigError, tokenRefusal } from '../core/errors.js';
-import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
+import { FetchJsonError, MCPAuthAuthServerError, MCPAuthConfigError, tokenRefusal } from '../core/errors.js';
+import { fetchJson } from '../core/fetch-json.js';
 import { tokenDigest } from '../core/token-digest.js';
 import type { AuthorizationServer } from '../discovery/authorization-server.js';
 import type { TokenFormat, Verified } from './token-format.js';

@@ -8,9 +8,9 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import type { RemoteJwkSetOptions } from '../config/options.js';
 import { DEFAULTS } from '../core/defaults.js';
-import { MCPAuthAuthServerError } from '../core/errors.js';
+import { FetchJsonError, MCPAuthAuthServerError } from '../core/errors.js';
 import type { AuthEventListener } from '../core/events.js';
-import { FetchJsonError, fetchJson } from '../core/fetch-json.js';
+import { fetchJson } from '../core/fetch-json.js';
 import type { KeyGetter, KeySet } from './keys.js';
 
 /** With no keys at all, a failed fetch is retried after this long (service comes back quickly). */
@@ -23,10 +23,6 @@ export class RemoteJwks implements KeySet {
   private readonly cooldown: number;
   private readonly maxAge: number;
   private readonly timeout: number;
-
-  get source(): string {
-    return this.uri;
-  }
 
   constructor(
     readonly uri: string,
@@ -77,17 +73,18 @@ export class RemoteJwks implements KeySet {
 
   /**
    * A token names a key we do not have: refresh once, unless a refresh happened within the
-   * cooldown. Returns 'refreshed', 'cooldown' (no fetch made) or 'failed' (the fetch failed).
+   * cooldown. Returns 'refreshed', 'cooldown' (no fetch made) or the 503 (the fetch failed).
    */
-  async refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | 'failed'> {
+  async refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | MCPAuthAuthServerError> {
+    const failed = () => this.unavailable(`Signing keys could not be refreshed from ${this.uri}`);
     if (!this.pending && this.sinceLastAttempt() < this.cooldown) {
-      return this.lastAttempt?.ok === false ? 'failed' : 'cooldown';
+      return this.lastAttempt?.ok === false ? failed() : 'cooldown';
     }
-    return (await this.refresh()) ? 'refreshed' : 'failed';
+    return (await this.refresh()) ? 'refreshed' : failed();
   }
 
   /** The 503 error, with how long a client should wait before retrying. */
-  unavailable(message: string): MCPAuthAuthServerError {
+  private unavailable(message: string): MCPAuthAuthServerError {
     const wait = Math.max(
       RETRY_WITHOUT_KEYS_MS - this.sinceLastAttempt(),
       this.keys ? this.cooldown - this.sinceLastAttempt() : 0,

@@ -154,9 +154,7 @@ export function createJwtFormat(config: JwtFormatConfig, using: SpeedUps = speed
       if (trusted) triage(token);
       // A key we have not seen: the authorization server may have rotated. One refresh per cooldown.
       const outcome = await keySet.refreshForUnknownKey();
-      if (outcome === 'failed') {
-        throw keySet.unavailable(`Signing keys could not be refreshed from ${keySet.source}`);
-      }
+      if (outcome instanceof Error) throw outcome;
       if (outcome === 'cooldown') throw mapJoseError(error, issuers.keys());
       try {
         getKey = await keySet.current();

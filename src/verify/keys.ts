@@ -11,16 +11,15 @@ import type { MCPAuthAuthServerError } from '../core/errors.js';
 export type KeyGetter = ReturnType<typeof createLocalJWKSet> | (() => KeyObject | Uint8Array);
 
 export interface KeySet {
-  /** Where the keys come from, for messages: a JWKS URL, or "configured jwks" etc. */
-  readonly source: string;
   /** Keys to verify with now (may fetch). */
   current(): Promise<KeyGetter>;
   /** The keys, without waiting, when `current()` would not fetch; else undefined. */
   currentIfFresh(now: number): KeyGetter | undefined;
-  /** A token names a key we do not have; 'cooldown' means no refresh is possible or allowed now. */
-  refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | 'failed'>;
-  /** The 503 error for when keys cannot be had. */
-  unavailable(message: string): MCPAuthAuthServerError;
+  /**
+   * A token names a key we do not have: 'refreshed' when new keys were fetched, 'cooldown' when
+   * no refresh is possible or allowed now, or the 503 error when the refresh failed.
+   */
+  refreshForUnknownKey(): Promise<'refreshed' | 'cooldown' | MCPAuthAuthServerError>;
   /** Changes whenever the keys change: results verified with older keys are not reused. */
   readonly version: number;
   /** True when `current()` would refresh first (a cached result must then take the slow path). */
@@ -30,7 +29,6 @@ export interface KeySet {
 /** Keys given in the configuration: nothing to fetch, nothing to refresh. */
 export class ConfiguredKeySet implements KeySet {
   constructor(
-    readonly source: string,
     private readonly getKey: KeyGetter,
     /** The algorithms these keys can verify. */
     readonly algorithms: readonly JwsAlgorithm[],
@@ -53,10 +51,6 @@ export class ConfiguredKeySet implements KeySet {
     return 'cooldown';
   }
 
-  unavailable(): never {
-    throw new Error('configured keys are always available');
-  }
-
   readonly version = 0;
 
   isStale(): boolean {
@@ -73,17 +67,17 @@ export class ConfiguredKeySet implements KeySet {
 
   static fromJwks(jwks: { keys: Record<string, unknown>[] }): ConfiguredKeySet {
     // jose picks the key by kid, kty and the JWK's own alg; symmetric JWKs are refused by jose.
-    return new ConfiguredKeySet('the configured jwks', createLocalJWKSet(jwks as JSONWebKeySet), ASYMMETRIC_ALGORITHMS);
+    return new ConfiguredKeySet(createLocalJWKSet(jwks as JSONWebKeySet), ASYMMETRIC_ALGORITHMS);
   }
 
   /** A PEM key verifies whatever token names it: `kid` is ignored, the key type sets the algorithms. */
   static fromPublicKey(pem: string): ConfiguredKeySet {
     const key = createPublicKey(pem);
-    return new ConfiguredKeySet('the configured publicKey', () => key, algorithmsForKey(key));
+    return new ConfiguredKeySet(() => key, algorithmsForKey(key));
   }
 
   static fromSecret(secret: string): ConfiguredKeySet {
     const bytes = new TextEncoder().encode(secret);
-    return new ConfiguredKeySet('the configured secret', () => bytes, SYMMETRIC_ALGORITHMS);
+    return new ConfiguredKeySet(() => bytes, SYMMETRIC_ALGORITHMS);
   }
 }

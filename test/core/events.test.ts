@@ -2,8 +2,8 @@
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuthEvent, MCPAuth } from '../src/index.js';
-import { createTestIssuer, type TestIssuer } from '../src/testing/index.js';
+import { type AuthEvent, MCPAuth } from '../../src/index.js';
+import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
 let issuer: TestIssuer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getAuthInfo, MCPAuth, MCPAuthError } from '../src/index.js';
+import { getAuthInfo, MCPAuth, MCPAuthError } from '../../src/index.js';
 
 describe('getAuthInfo() is opt-in', () => {
   it('explains itself until a bearerAuth enables it, then answers undefined outside a request', () => {

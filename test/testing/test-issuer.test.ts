@@ -5,8 +5,8 @@
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MCPAuth } from '../src/index.js';
-import { createTestIssuer, type TestIssuer } from '../src/testing/index.js';
+import { MCPAuth } from '../../src/index.js';
+import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
 
 const RESOURCE = 'http://127.0.0.1:3000/mcp';
 let issuer: TestIssuer;
