@@ -1,10 +1,10 @@
 /** camelCase <-> snake_case for the top-level keys of authorization server and protected resource metadata. */
 
-export function camelToSnake(key: string): string {
+function camelToSnake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-export function snakeToCamel(key: string): string {
+function snakeToCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 

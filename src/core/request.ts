@@ -23,7 +23,7 @@ export interface AuthRequest {
 }
 
 /** An empty header list, shared: most requests carry no DPoP header. */
-export const NO_FIELDS: readonly string[] = Object.freeze([]);
+const NO_FIELDS: readonly string[] = Object.freeze([]);
 
 /**
  * The request from what every framework has: header lists, the method, and the request target in

@@ -15,7 +15,7 @@ export type BearerAuthOutcome = { ok: true; auth: AuthInfo } | { ok: false; resp
 /** A token as the Authorization header may carry it: `b64token`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export type TokenExtraction =
+type TokenExtraction =
   | { kind: 'token'; token: string }
   /** No credentials for us: no header, or another scheme (answered without an `error`). */
   | { kind: 'absent' }
@@ -23,7 +23,7 @@ export type TokenExtraction =
   | { kind: 'malformed'; description: string };
 
 /** The access token a request presents, from its one Authorization header; never from the URL. */
-export function extractBearerToken(request: AuthRequest): TokenExtraction {
+function extractBearerToken(request: AuthRequest): TokenExtraction {
   if (request.query !== '' && hasQueryToken(request.query)) {
     return {
       kind: 'malformed',

@@ -39,7 +39,7 @@ const DEFAULT_SCOPE_CLAIMS = ['scope', 'scp', 'scopes'];
  * Scopes from the first present of `scope` (space-delimited), `scp`, `scopes` (string or array),
  * with no merging; or from `scopeClaim` alone when one is set (e.g. Auth0's `permissions`).
  */
-export function scopesFromClaims(claims: Record<string, unknown>, scopeClaim?: string): string[] {
+function scopesFromClaims(claims: Record<string, unknown>, scopeClaim?: string): string[] {
   for (const name of scopeClaim === undefined ? DEFAULT_SCOPE_CLAIMS : [scopeClaim]) {
     const value = claims[name];
     if (value === undefined) continue;
