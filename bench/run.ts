@@ -16,17 +16,23 @@
  *                                       (also -uncached, -jose-only: bench/servers.ts)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { base64url, type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { createTestIssuer, type TestIssuer, type TestIssuerAlg } from '../src/testing/index.js';
 import { renderChart } from './chart.js';
 import { IN_PROCESS_SUBJECTS, type InProcessRow, measureInProcess } from './in-process.js';
 import type { Variant } from './servers.js';
 
-type Scenario = 'reused' | 'distinct-1000' | 'never-seen' | 'bad-signature';
+type Scenario = 'reused' | 'distinct-1000' | 'never-seen' | 'bad-signature' | 'dpop-reused' | 'dpop-new';
+/** DPoP-bound tokens with the DPoP scheme and a fresh proof per request: one token, or a new one each time. */
+const DPOP_SCENARIOS: readonly Scenario[] = ['dpop-reused', 'dpop-new'];
+/** What the DPoP scenarios compare: ours and the one peer that speaks DPoP (on by default there). */
+const DPOP_VARIANTS: readonly Variant[] = ['no-auth', 'mcp-bearer-auth', 'express-oauth2-jwt-bearer'];
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string, fallback: number) => {
@@ -58,10 +64,19 @@ const REFERENCE: Variant = 'req.auth-only';
 const PEERS = VARIANTS.filter(
   (v) => v !== 'no-auth' && v !== 'mcp-bearer-auth' && v !== REFERENCE && !AB_SUBJECTS.includes(v),
 );
-const SCENARIOS = list<Scenario>('scenarios', ['reused', 'distinct-1000', 'never-seen', 'bad-signature']);
+const SCENARIOS = list<Scenario>('scenarios', [
+  'reused',
+  'distinct-1000',
+  'never-seen',
+  'bad-signature',
+  'dpop-reused',
+  'dpop-new',
+]);
 /** The reference answers 200 to any token: measured only where every token is valid and cached. */
 const variantsFor = (scenario: Scenario) =>
-  VARIANTS.filter((v) => v !== REFERENCE || scenario === 'reused' || scenario === 'distinct-1000');
+  DPOP_SCENARIOS.includes(scenario)
+    ? VARIANTS.filter((v) => DPOP_VARIANTS.includes(v))
+    : VARIANTS.filter((v) => v !== REFERENCE || scenario === 'reused' || scenario === 'distinct-1000');
 const smoke = flag('smoke');
 const duration = option('duration', smoke ? 0.3 : 2);
 const rounds = option('rounds', smoke ? 1 : 9);
@@ -71,6 +86,8 @@ const algs = smoke ? (['ES256'] as TestIssuerAlg[]) : list<TestIssuerAlg>('algs'
 // never-seen: each round sends this many tokens no server has seen before, each exactly once
 // (a run of so many requests, not of `duration` seconds); warm-up uses its own tokens too.
 const neverSeenPerRound = option('never-seen', smoke ? 100 : 8_000);
+/** DPoP scenarios: requests per round, each with a proof minted for it (a run of so many requests). */
+const dpopPerRound = option('dpop', smoke ? 100 : 4_000);
 const neverSeenWarmup = smoke ? 0 : 2_000;
 const inProcessPerRound = smoke ? 10 : 1500;
 const memoryRequests = option('memory-requests', smoke ? 3_000 : 1_000_000);
@@ -157,7 +174,10 @@ function rssMb(pid: number): number {
  * `seconds`. `seconds` in the result: from the start to the last response (autocannon's own
  * clock ends a counted run on the next whole second).
  */
-async function load(url: string, tokens: readonly string[], seconds: number, once = false) {
+/** A bearer token, or the headers of a DPoP request (the token with the DPoP scheme, and its proof). */
+type LoadRequest = string | { authorization: string; dpop: string };
+
+async function load(url: string, tokens: readonly LoadRequest[], seconds: number, once = false) {
   let i = 0;
   const started = performance.now();
   let last = started;
@@ -170,8 +190,9 @@ async function load(url: string, tokens: readonly string[], seconds: number, onc
         requests: [
           {
             setupRequest: (req: autocannon.Request) => {
-              const token = tokens[i++ % tokens.length];
-              return { ...req, headers: { authorization: `Bearer ${token}` } };
+              const token = tokens[i++ % tokens.length] as LoadRequest;
+              const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : token;
+              return { ...req, headers };
             },
           },
         ],
@@ -199,6 +220,35 @@ async function mintTokens(issuer: TestIssuer, count: number): Promise<string[]> 
   }
   return tokens;
 }
+interface DpopClientKey {
+  privateKey: CryptoKey;
+  jwk: JWK;
+  jkt: string;
+}
+
+async function dpopClientKey(): Promise<DpopClientKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+}
+
+/** A valid token bound to `key` (`cnf.jkt`), as a DPoP-speaking authorization server issues it. */
+function bindToken(issuer: TestIssuer, key: DpopClientKey): Promise<string> {
+  return issuer.token().scopes('read').audience(RESOURCE).expiresIn('1h').claim('cnf', { jkt: key.jkt }).sign();
+}
+
+function dpopProof(key: DpopClientKey, token: string, htu: string): Promise<string> {
+  return new SignJWT({
+    htm: 'GET',
+    htu,
+    iat: Math.floor(Date.now() / 1000),
+    jti: randomUUID(),
+    ath: base64url.encode(createHash('sha256').update(token).digest()),
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+    .sign(key.privateKey);
+}
+
 function corrupt(token: string): string {
   const at = token.lastIndexOf('.') + 10;
   return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
@@ -306,12 +356,18 @@ for (const alg of algs) {
   );
   const neverSeen = (round: number) =>
     fresh.slice(neverSeenWarmup + round * neverSeenPerRound, neverSeenWarmup + (round + 1) * neverSeenPerRound);
-  const tokens: Record<Exclude<Scenario, 'never-seen'>, readonly string[]> = {
+  const tokens: Record<'reused' | 'distinct-1000' | 'bad-signature', readonly string[]> = {
     reused: pool.slice(0, 1),
     'distinct-1000': pool,
     'bad-signature': pool.map(corrupt),
   };
   console.log(`${alg}: minted ${pool.length + fresh.length} tokens in ${((Date.now() - minted) / 1000).toFixed(1)}s`);
+  // DPoP: tokens bound to one client key (ES256, what clients use), proofs minted per server
+  // (each names its URL as the server computes it) and per round (a proof is good once).
+  const dpopScenarios = SCENARIOS.filter((s) => DPOP_SCENARIOS.includes(s));
+  const dpopKey = dpopScenarios.length > 0 ? await dpopClientKey() : undefined;
+  const dpopReusedToken = dpopKey ? await bindToken(issuer, dpopKey) : '';
+
   const servers = new Map<Variant, string>();
   const pids = new Map<Variant, number>();
   await Promise.all(
@@ -324,13 +380,36 @@ for (const alg of algs) {
       await fetch(server.url, { headers: { authorization: `Bearer ${pool[0]}` } });
     }),
   );
+  /** A round's DPoP requests for `variant`: proofs are minted before the clock starts. */
+  const dpopRequests = async (variant: Variant, scenario: Scenario, count: number) => {
+    const key = dpopKey as DpopClientKey;
+    // Ours checks htu against the configured resource; express-oauth2-jwt-bearer against the Host it was reached at.
+    const htu = variant === 'mcp-bearer-auth' ? RESOURCE : (servers.get(variant) as string);
+    const requests: LoadRequest[] = [];
+    while (requests.length < count) {
+      const batch = Math.min(500, count - requests.length);
+      requests.push(
+        ...(await Promise.all(
+          Array.from({ length: batch }, async () => {
+            const token = scenario === 'dpop-reused' ? dpopReusedToken : await bindToken(issuer, key);
+            return { authorization: `DPoP ${token}`, dpop: await dpopProof(key, token, htu) };
+          }),
+        )),
+      );
+    }
+    return requests;
+  };
   const measure = async (variant: Variant, scenario: Scenario, round: number): Promise<Run> => {
     const pid = pids.get(variant) as number;
+    const dpopLoad = DPOP_SCENARIOS.includes(scenario)
+      ? await dpopRequests(variant, scenario, dpopPerRound)
+      : undefined;
     const cpuBefore = cpuMs(pid);
-    const result =
-      scenario === 'never-seen'
+    const result = dpopLoad
+      ? await load(servers.get(variant) as string, dpopLoad, duration, true)
+      : scenario === 'never-seen'
         ? await load(servers.get(variant) as string, neverSeen(round), duration, true)
-        : await load(servers.get(variant) as string, tokens[scenario], duration);
+        : await load(servers.get(variant) as string, tokens[scenario as keyof typeof tokens], duration);
     const statuses: Record<string, number> = {};
     for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
       statuses[code] = (stat as { count: number }).count;
@@ -348,8 +427,10 @@ for (const alg of algs) {
     if (warmup > 0) {
       for (const variant of variants) {
         const url = servers.get(variant) as string;
-        if (scenario === 'never-seen') await load(url, fresh.slice(0, neverSeenWarmup), warmup, true);
-        else await load(url, tokens[scenario], warmup);
+        if (DPOP_SCENARIOS.includes(scenario))
+          await load(url, await dpopRequests(variant, scenario, 1000), warmup, true);
+        else if (scenario === 'never-seen') await load(url, fresh.slice(0, neverSeenWarmup), warmup, true);
+        else await load(url, tokens[scenario as keyof typeof tokens], warmup);
       }
     }
     const runs = new Map<Variant, Run[]>(variants.map((v) => [v, []]));
@@ -432,7 +513,7 @@ const references: string[] = [];
 for (const alg of algs) {
   const of = (scenario: Scenario, variant: Variant) =>
     rows.find((r) => r.alg === alg && r.scenario === scenario && r.variant === variant) as Row;
-  if (!of('reused', 'mcp-bearer-auth') || SCENARIOS.length < 4) continue;
+  if (!of('reused', 'mcp-bearer-auth') || SCENARIOS.length < 4) continue; // the four Bearer scenarios at least
   for (const metric of ['ratio', 'cpuRatio'] as const) {
     const label = metric === 'ratio' ? 'req/s' : 'CPU';
     const ours = (s: Scenario) => of(s, 'mcp-bearer-auth')[metric];
@@ -451,6 +532,21 @@ for (const alg of algs) {
     }
     for (const s of ['never-seen', 'bad-signature'] as const) {
       target(`${s} >= best peer`, ours(s), bestPeer(s), `${ours(s).toFixed(2)} vs ${bestPeer(s).toFixed(2)}`);
+    }
+    // DPoP: against the one peer that speaks it, as multiples of its rate.
+    for (const [s, times] of [
+      ['dpop-reused', 2],
+      ['dpop-new', 1.5],
+    ] as const) {
+      const auth0 = of(s, 'express-oauth2-jwt-bearer')?.[metric];
+      const mine = of(s, 'mcp-bearer-auth')?.[metric];
+      if (auth0 === undefined || mine === undefined) continue;
+      target(
+        `${s} >= ${times}x express-oauth2-jwt-bearer`,
+        mine,
+        auth0 * times,
+        `${mine.toFixed(2)} vs ${auth0.toFixed(2)}`,
+      );
     }
   }
   // The same two targets where the libraries differ, without HTTP's noise: our whole middleware

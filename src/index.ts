@@ -1,4 +1,4 @@
-export type { JwsAlgorithm } from './config/keys.js';
+export type { DpopAlgorithm, JwsAlgorithm } from './config/keys.js';
 export type {
   BearerAuthIntrospectionOptions,
   BearerAuthJwtOptions,
@@ -15,9 +15,11 @@ export type {
   AuthServerDiscoveryConfig,
   AuthServerEntry,
   AuthServerType,
+  DpopConfig,
   MCPAuthConfig,
   ProtectedResourceConfig,
   ProtectedResourceMetadataConfig,
+  ReplayStore,
   TranspileData,
 } from './config/types.js';
 export {
@@ -46,4 +48,10 @@ export type { ScopeChallenge, ScopeChallengeHandler } from './mcp/scope-challeng
 export type { ToolScopes } from './mcp/tool-scopes.js';
 export { MCPAuth } from './mcp-auth.js';
 export type { AuthInfo, VerifyAccessTokenFunction } from './verify/auth-info.js';
+export {
+  type RedisClientLike,
+  type RedisReplayStoreOptions,
+  redisReplayStore,
+} from './verify/redis-replay-store.js';
+export { memoryReplayStore } from './verify/replay-store.js';
 export { type StaticTokenEntry, type StaticTokensOptions, staticTokens } from './verify/static-tokens.js';

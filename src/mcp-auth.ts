@@ -1,6 +1,7 @@
 /** MCPAuth: configuration -> per-resource policies -> Express middleware and the metadata router. */
 import type { RequestHandler } from 'express';
 import { toSnakeCaseKeys } from './config/case.js';
+import { DPOP_ALGORITHMS } from './config/keys.js';
 import {
   type BearerAuthIntrospectionOptions,
   type BearerAuthJwtOptions,
@@ -17,7 +18,7 @@ import {
 } from './config/options.js';
 import { planProtectedResources, type ResourcePlan } from './config/resources.js';
 import { mcpAuthConfig, parseConfig } from './config/schema.js';
-import type { AuthServerEntry, MCPAuthConfig } from './config/types.js';
+import type { AuthServerEntry, MCPAuthConfig, ReplayStore } from './config/types.js';
 import { DEFAULTS } from './core/defaults.js';
 import { MCPAuthConfigError } from './core/errors.js';
 import { type AuthEventListener, eventListener, reportRefusal } from './core/events.js';
@@ -27,18 +28,24 @@ import { createBearerAuthMiddleware } from './express/bearer-auth.js';
 import { createMetadataRouter } from './express/metadata-router.js';
 import { createToolScopesMiddleware } from './express/tool-scopes.js';
 import { BearerAuthHandler } from './http/bearer-auth.js';
-import { ErrorResponder } from './http/responses.js';
+import { ErrorResponder, type ResponderSettings } from './http/responses.js';
 import { createScopeChallenge, type ScopeChallengeHandler } from './mcp/scope-challenge.js';
 import type { ToolScopes } from './mcp/tool-scopes.js';
 import { AccessTokenVerifier } from './verify/access-token.js';
 import type { VerifyAccessTokenFunction } from './verify/auth-info.js';
 import { createCustomFormat } from './verify/custom.js';
+import { DpopNonces } from './verify/dpop-nonce.js';
 import { createIntrospectionFormat, introspectionEndpoint } from './verify/introspection.js';
 import { IssuerKeys } from './verify/issuer-keys.js';
 import { createJwtFormat } from './verify/jwt.js';
+import { memoryReplayStore } from './verify/replay-store.js';
 import type { TokenFormat } from './verify/token-format.js';
 
 interface ProtectedResource {
+  /** The DPoP proof algorithms accepted (as published, or every asymmetric one). */
+  dpopAlgorithms: readonly string[];
+  /** `dpopBoundAccessTokensRequired`: every route of it is DPoP only. */
+  dpopRequired: boolean;
   resource: string;
   metadataUrl: string;
   metadataPath: string;
@@ -75,10 +82,21 @@ export class MCPAuth {
   /** Where events go (undefined: nowhere, and nothing is spent on them). */
   private readonly events: AuthEventListener | undefined;
 
+  /** DPoP, shared by every route: the replay store, resource-server nonces, how old a proof may be. */
+  private readonly replayStore: ReplayStore;
+  private readonly dpopNonces: DpopNonces | undefined;
+  private readonly proofMaxAgeSeconds: number;
+
   constructor(config: MCPAuthConfig) {
     const parsed = parseConfig(mcpAuthConfig, config);
     this.events = eventListener(parsed.logger, parsed.onEvent);
     this.issuerKeys = new IssuerKeys(this.events);
+    const dpop = parsed.dpop ?? {};
+    this.replayStore = dpop.replayStore ?? memoryReplayStore();
+    this.proofMaxAgeSeconds = dpop.proofMaxAge ?? DEFAULTS.dpopProofMaxAgeSeconds;
+    this.dpopNonces = dpop.nonce
+      ? new DpopNonces(dpop.nonce.secret, dpop.nonce.lifetime ?? DEFAULTS.dpopNonceLifetimeSeconds)
+      : undefined;
     // One server per issuer, shared by every resource that trusts it: one discovery, one key set.
     const servers = new Map<string, AuthorizationServer>();
     const serverFor = (issuer: string, entry: AuthServerEntry) => {
@@ -166,6 +184,7 @@ export class MCPAuth {
     cacheMaxEntries: number,
   ): RequestHandler {
     const requiredScopes = [...new Set(opts.requiredScopes ?? [])];
+    const dpop = dpopOf(resource, opts.dpop);
     const verifier = new AccessTokenVerifier(format, {
       resource: resource.resource,
       resourceMetadataUrl: resource.metadataUrl,
@@ -180,10 +199,20 @@ export class MCPAuth {
       maxTokenAge: opts.maxTokenAge,
       clockTolerance: clockToleranceOf(opts),
       cacheMaxEntries,
+      dpop: dpop && {
+        ...dpop,
+        replayStore: this.replayStore,
+        proofMaxAgeSeconds: this.proofMaxAgeSeconds,
+        origin: new URL(resource.resource).origin,
+        nonces: this.dpopNonces,
+      },
     });
-    const responder = errorResponder(resource, opts.showErrorDetails);
+    const responder = errorResponder(resource, opts.showErrorDetails, dpop && { ...dpop, nonces: this.dpopNonces });
     return createBearerAuthMiddleware(
-      new BearerAuthHandler(verifier, responder, requiredScopes, resource.resource, this.events),
+      new BearerAuthHandler(verifier, responder, requiredScopes, resource.resource, this.events, {
+        mode: dpop?.mode ?? 'disabled',
+        nonces: this.dpopNonces,
+      }),
       opts.authContext ?? DEFAULTS.authContext,
     );
   }
@@ -207,7 +236,9 @@ export class MCPAuth {
     const opts = parseConfig(toolScopesOptionsSchema, options, 'requireToolScopes options');
     const resource = this.pickResource(opts.resource, 'requireToolScopes options');
     const events = this.events;
-    return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails), (denial) =>
+    // A 403 to a DPoP request is a DPoP challenge, with the algorithms every DPoP challenge names.
+    const dpop = { mode: 'allowed' as const, algorithms: resource.dpopAlgorithms, nonces: this.dpopNonces };
+    return createToolScopesMiddleware(scopes, errorResponder(resource, opts.showErrorDetails, dpop), (denial) =>
       reportRefusal(events, { ...denial, resource: resource.resource }),
     );
   }
@@ -273,13 +304,34 @@ function clockToleranceOf(options: BearerAuthOptions): number {
 function errorResponder(
   resource: ProtectedResource,
   showErrorDetails: boolean = DEFAULTS.showErrorDetails,
+  dpop?: ResponderSettings['dpop'],
 ): ErrorResponder {
   return new ErrorResponder({
     resourceMetadataUrl: resource.metadataUrl,
     scopesSupported: resource.scopesSupported,
     impliedScopes: resource.impliedScopes,
     showErrorDetails,
+    dpop,
   });
+}
+
+/**
+ * A route's DPoP mode, from its option and its resource's metadata; undefined when DPoP is off.
+ * `dpopBoundAccessTokensRequired` makes every route of the resource DPoP only, so a route asking
+ * for less is a config error rather than a silent override.
+ */
+function dpopOf(
+  resource: ProtectedResource,
+  option: BearerAuthOptions['dpop'],
+): { mode: 'allowed' | 'required'; algorithms: readonly string[] } | undefined {
+  if (resource.dpopRequired && option !== undefined && option !== 'required') {
+    throw new MCPAuthConfigError(
+      'invalid_config',
+      `bearerAuth options.dpop: '${option}' contradicts dpopBoundAccessTokensRequired of ${resource.resource}`,
+    );
+  }
+  const mode = resource.dpopRequired ? 'required' : (option ?? DEFAULTS.dpop);
+  return mode === 'disabled' ? undefined : { mode, algorithms: resource.dpopAlgorithms };
 }
 
 function describeResource(plan: ResourcePlan, authServers: Map<string, AuthorizationServer>): ProtectedResource {
@@ -292,6 +344,8 @@ function describeResource(plan: ResourcePlan, authServers: Map<string, Authoriza
     bearer_methods_supported: metadata.bearerMethodsSupported ?? DEFAULTS.bearerMethodsSupported,
   };
   return {
+    dpopAlgorithms: metadata.dpopSigningAlgValuesSupported ?? DPOP_ALGORITHMS,
+    dpopRequired: metadata.dpopBoundAccessTokensRequired === true,
     resource: metadata.resource,
     metadataUrl: plan.metadataUrl,
     metadataPath: plan.metadataPath,

@@ -15,7 +15,10 @@ import type { AuthInfo } from './verify/auth-info.js';
 
 declare module '@modelcontextprotocol/sdk/server/auth/types.js' {
   interface AuthInfo
-    extends Pick<AuthInfoFields, 'issuer' | 'subject' | 'audience' | 'claims' | 'resourceMetadataUrl'> {}
+    extends Pick<
+      AuthInfoFields,
+      'issuer' | 'subject' | 'audience' | 'claims' | 'resourceMetadataUrl' | 'tokenType' | 'jkt'
+    > {}
 }
 
 /** This package's AuthInfo, under a name the augmentation above can refer to. */

@@ -15,7 +15,7 @@ import type { AuthInfo as SdkAuthInfo } from '@modelcontextprotocol/server';
 import type { AuthInfo } from './verify/auth-info.js';
 
 declare module '@modelcontextprotocol/server' {
-  interface AuthInfo extends Pick<AuthInfoFields, 'issuer' | 'subject' | 'audience' | 'claims'> {}
+  interface AuthInfo extends Pick<AuthInfoFields, 'issuer' | 'subject' | 'audience' | 'claims' | 'tokenType' | 'jkt'> {}
 }
 
 /** This package's AuthInfo, under a name the augmentation above can refer to. */

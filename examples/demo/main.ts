@@ -5,14 +5,16 @@
 import { runDemo } from './run-demo.js';
 
 try {
-  const result = await runDemo(console.log, process.argv.includes('v1') ? 'v1' : 'v2');
+  const sdk = process.argv.includes('v1') ? 'v1' : 'v2';
+  const result = await runDemo(console.log, sdk);
   const ok =
     result.whoami.subject === 'demo-user' &&
     result.stepUp.scopesAfter.includes('todo:write') &&
-    result.wrongAudience.status.includes('invalid_token');
+    result.wrongAudience.status.includes('invalid_token') &&
+    (sdk === 'v1' || result.dpop?.tokenType === 'DPoP');
   console.log(
     ok
-      ? 'Demo complete: authorized, stepped up, and refused a token for another resource.'
+      ? `Demo complete: authorized, stepped up, and refused a token for another resource${sdk === 'v2' ? '; then the same over DPoP' : ''}.`
       : 'Demo finished with unexpected results.',
   );
   process.exitCode = ok ? 0 : 1;

@@ -8,9 +8,13 @@
  * 2. add-todo needs todo:write, which the first token lacks: 403 insufficient_scope -> step-up
  *    authorization for the wider scope -> the call succeeds.
  * 3. A token issued for another resource is refused with 401, and the client reports it.
+ * 4. (SDK v2) The same over DPoP: a token bound to the client's key, a proof on every request,
+ *    and the resource server's nonce, which the client is told about and retries with.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { MCPAuthConfig } from '../../src/index.js';
 import { startDevAuthServer } from '../dev-auth-server/auth-server.js';
 import {
   connectWithOAuth,
@@ -47,6 +51,7 @@ export interface DemoServers {
 export async function startDemoServers(
   ports: { mcp?: number; auth?: number } = {},
   sdk: ServerSdk = 'v2',
+  dpop?: MCPAuthConfig['dpop'],
 ): Promise<DemoServers> {
   const mcp = createServer();
   await listen(mcp, ports.mcp ?? 0);
@@ -59,7 +64,7 @@ export async function startDemoServers(
   });
   mcp.on(
     'request',
-    createTodoApp({ resource: mcpUrl, authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }], sdk }),
+    createTodoApp({ resource: mcpUrl, authorizationServers: [{ issuer: auth.issuer, type: 'oidc' }], sdk, dpop }),
   );
   return {
     mcpUrl,
@@ -75,6 +80,8 @@ export async function startDemoServers(
 
 export interface DemoResult {
   whoami: { subject: string; clientId: string; scopes: string[] };
+  /** SDK v2 only: whoami over DPoP. */
+  dpop?: { tokenType: string; jkt: string; nonceChallenges: number };
   stepUp: { challengeScope: string | undefined; scopesAfter: string[]; todo: { id: number; text: string } };
   wrongAudience: { status: string; error: string };
   events: HeadlessAuthEvent[];
@@ -84,7 +91,8 @@ type Log = (line: string) => void;
 
 /** The demo with SDK `sdk` on both sides (default v2: protocol 2026-07-28). */
 export async function runDemo(log: Log = () => {}, sdk: ServerSdk = 'v2'): Promise<DemoResult> {
-  const servers = await startDemoServers({}, sdk);
+  // DPoP nonces on: they apply to DPoP requests only, so scenes 1 to 3 (Bearer) do not see them.
+  const servers = await startDemoServers({}, sdk, { nonce: { secret: randomBytes(32).toString('base64url') } });
   const clients: McpClient[] = [];
   try {
     log(`MCP SDK               ${sdk} server and client`);
@@ -144,7 +152,22 @@ export async function runDemo(log: Log = () => {}, sdk: ServerSdk = 'v2'): Promi
         `  refused   the client reports: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
       );
     }
-    return { whoami, stepUp, wrongAudience, events };
+    let dpop: DemoResult['dpop'];
+    if (sdk === 'v2') {
+      log('4. The same over DPoP: a token bound to the client key, a proof per request');
+      const firstDpop = events.length;
+      const bound = new HeadlessOAuthClientProvider({ clientName: 'mcp-bearer-auth demo (DPoP)', onEvent, dpop: true });
+      const dpopClient = (await connectClient(sdk, new URL(servers.mcpUrl), bound)).mcp;
+      clients.push(dpopClient);
+      const seen = caller(await dpopClient.callTool({ name: 'whoami', arguments: {} }));
+      dpop = {
+        tokenType: String(seen.tokenType),
+        jkt: String(seen.jkt),
+        nonceChallenges: events.slice(firstDpop).filter((e) => e.message.includes('use_dpop_nonce')).length,
+      };
+      log(`  whoami    tokenType=${dpop.tokenType} jkt=${dpop.jkt} (the key that signed each proof)\n`);
+    }
+    return { whoami, stepUp, wrongAudience, dpop, events };
   } finally {
     for (const c of clients) await c.close().catch(() => {});
     await servers.close();

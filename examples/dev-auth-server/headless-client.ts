@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   Client as ClientV2,
+  DpopSession,
   type OAuthDiscoveryState,
   StreamableHTTPClientTransport as TransportV2,
   UnauthorizedError as UnauthorizedErrorV2,
@@ -51,6 +52,8 @@ export interface HeadlessOAuthClientProviderOptions {
   onEvent?: (event: HeadlessAuthEvent) => void;
   /** Overrides the SDK's resource selection (e.g. to request a token for another resource). */
   validateResourceURL?: (serverUrl: string | URL, resource?: string) => Promise<URL | undefined>;
+  /** SDK v2 only: ask for DPoP-bound tokens and present them with a proof on every request. */
+  dpop?: boolean;
 }
 
 /** The client metadata this provider registers with (both SDKs' OAuthClientMetadata accept it). */
@@ -75,6 +78,8 @@ export class HeadlessOAuthClientProvider {
   private expectedState?: string;
   private callback?: URLSearchParams;
   private discovery?: OAuthDiscoveryState;
+
+  private dpopSession?: Promise<DpopSession>;
 
   constructor(options: HeadlessOAuthClientProviderOptions = {}) {
     this.options = options;
@@ -101,6 +106,13 @@ export class HeadlessOAuthClientProvider {
     const event = { kind, message, at: performance.now() };
     this.events.push(event);
     this.options.onEvent?.(event);
+  }
+
+  /** SDK v2 asks for it: one key pair for this client's lifetime, when DPoP is on. */
+  dpop(): Promise<DpopSession> | undefined {
+    if (!this.options.dpop) return undefined;
+    this.dpopSession ??= DpopSession.create();
+    return this.dpopSession;
   }
 
   state(): string {

@@ -6,7 +6,7 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import { McpServer } from '@modelcontextprotocol/server';
 import express from 'express';
 import { z } from 'zod';
-import { type AuthServerEntry, MCPAuth } from '../../src/index.js';
+import { type AuthServerEntry, MCPAuth, type MCPAuthConfig } from '../../src/index.js';
 import { methodNotAllowed, type ServerSdk, statelessMcpHandler } from '../shared/streamable-http.js';
 import { describeCaller } from '../whoami/app.js';
 import { todoStore } from './todo-store.js';
@@ -99,6 +99,8 @@ export interface TodoAppOptions {
   authorizationServers: AuthServerEntry[];
   /** Which MCP SDK generation serves the tools. Default 'v2'. */
   sdk?: ServerSdk;
+  /** DPoP settings (the replay store, resource-server nonces). */
+  dpop?: MCPAuthConfig['dpop'];
 }
 
 export function createTodoApp(options: TodoAppOptions): express.Express {
@@ -111,6 +113,7 @@ export function createTodoApp(options: TodoAppOptions): express.Express {
         resourceName: 'todo-manager example',
       },
     },
+    ...(options.dpop ? { dpop: options.dpop } : {}),
   });
   const app = express();
   app.use(mcpAuth.protectedResourceMetadataRouter());

@@ -50,6 +50,12 @@ export interface BearerAuthOptions {
   clockTolerance?: number;
   /** Make `getAuthInfo()` answer inside this route's requests (AsyncLocalStorage). Default false. */
   authContext?: boolean;
+  /**
+   * DPoP-bound tokens (`Authorization: DPoP` with a proof): `'allowed'` (default) accepts them
+   * beside Bearer tokens, `'required'` only them, `'disabled'` never. A token bound to a key is
+   * never accepted as Bearer.
+   */
+  dpop?: 'allowed' | 'required' | 'disabled';
 }
 
 export interface BearerAuthJwtOptions extends BearerAuthOptions {
@@ -125,6 +131,9 @@ const commonOptions = {
   showErrorDetails: z.boolean({ error: 'must be a boolean' }).optional(),
   clockTolerance: nonNegative.optional(),
   authContext: z.boolean({ error: 'must be a boolean' }).optional(),
+  dpop: z
+    .enum(['allowed', 'required', 'disabled'], { error: "must be 'allowed', 'required' or 'disabled'" })
+    .optional(),
 };
 
 export const customOptionsSchema = z.strictObject(commonOptions, { error: objectError });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { MCPAuthConfigError } from '../core/errors.js';
 import type { AuthEventListener, Logger } from '../core/events.js';
 import { impliedScopesCycle } from '../core/implied-scopes.js';
-import { jwksProblem, publicKeyProblem } from './keys.js';
+import { DPOP_ALGORITHMS, jwksProblem, publicKeyProblem } from './keys.js';
+import type { ReplayStore } from './types.js';
 import { httpsUrlProblem } from './url.js';
 
 /** A scope-token: printable ASCII without space, `"` and `\`. */
@@ -128,6 +129,15 @@ const protectedResourceMetadata = z.looseObject(
     resourcePolicyUri: httpsUrl.optional(),
     resourceTosUri: httpsUrl.optional(),
     jwksUri: httpsUrl.optional(),
+    dpopSigningAlgValuesSupported: z
+      .array(
+        z.enum(DPOP_ALGORITHMS, {
+          error: `must be asymmetric JWS algorithms (${DPOP_ALGORITHMS.join(', ')}); never 'none' or HS*`,
+        }),
+      )
+      .min(1, 'must not be empty')
+      .optional(),
+    dpopBoundAccessTokensRequired: z.boolean({ error: 'must be a boolean' }).optional(),
   },
   { error: objectError },
 );
@@ -160,6 +170,38 @@ export const mcpAuthConfig = z.object(
     protectedResources: z.union([protectedResource, z.array(protectedResource).min(1, 'needs at least one resource')], {
       error: 'must be a protected resource config or a non-empty array of them',
     }),
+    dpop: z
+      .strictObject(
+        {
+          replayStore: z
+            .custom<ReplayStore>((v) => typeof (v as ReplayStore | undefined)?.markUsed === 'function', {
+              error: 'must have a markUsed(key, ttlMs) method (e.g. redisReplayStore(client))',
+            })
+            .optional(),
+          nonce: z
+            .strictObject(
+              {
+                secret: z.union([z.string().min(32, 'must be at least 32 characters'), z.instanceof(Uint8Array)], {
+                  error: 'must be a string of at least 32 characters, or bytes',
+                }),
+                lifetime: z
+                  .number({ error: 'must be a number' })
+                  .int('must be whole seconds')
+                  .positive('must be positive')
+                  .optional(),
+              },
+              { error: objectError },
+            )
+            .optional(),
+          proofMaxAge: z
+            .number({ error: 'must be a number' })
+            .positive('must be positive')
+            .finite('must be finite')
+            .optional(),
+        },
+        { error: objectError },
+      )
+      .optional(),
   },
   { error: objectError },
 );

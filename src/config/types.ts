@@ -1,4 +1,5 @@
 import type { AuthEventListener, Logger } from '../core/events.js';
+import type { DpopAlgorithm } from './keys.js';
 
 /**
  * Public configuration types. Field names are the specifications' names in camelCase; the
@@ -74,6 +75,13 @@ export interface ProtectedResourceMetadataConfig {
   resourceTosUri?: string;
   jwksUri?: string;
   resourceSigningAlgValuesSupported?: string[];
+  /**
+   * The JWS algorithms DPoP proofs may be signed with: published, and the only ones accepted.
+   * Default (not published): every asymmetric algorithm.
+   */
+  dpopSigningAlgValuesSupported?: DpopAlgorithm[];
+  /** True: this resource accepts DPoP-bound tokens only (every route is `dpop: 'required'`). Published. */
+  dpopBoundAccessTokensRequired?: boolean;
   [field: string]: unknown;
 }
 
@@ -88,10 +96,35 @@ export interface ProtectedResourceConfig {
   impliedScopes?: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * Where the `jti` of accepted DPoP proofs is remembered, so that a proof cannot be replayed.
+ * `markUsed` answers true for a key not seen within `ttlMs`, false for a replay; throwing or
+ * rejecting means it cannot answer (the request is answered 503).
+ */
+export interface ReplayStore {
+  markUsed(key: string, ttlMs: number): boolean | Promise<boolean>;
+}
+
+/** DPoP settings shared by every route (docs/dpop.md). */
+export interface DpopConfig {
+  /** Default: in memory, bounded; use `redisReplayStore(client)` when several instances serve one resource. */
+  replayStore?: ReplayStore;
+  /**
+   * Resource-server nonces: proofs must carry a `nonce` this server issued (`DPoP-Nonce`).
+   * Stateless: every instance with the same `secret` (32+ characters, or bytes) accepts the same
+   * nonces. A nonce lasts `lifetime` seconds (default 300) and the one after.
+   */
+  nonce?: { secret: string | Uint8Array; lifetime?: number };
+  /** Seconds a proof's `iat` may be from now, either way. Default 300. */
+  proofMaxAge?: number;
+}
+
 export interface MCPAuthConfig {
   protectedResources: ProtectedResourceConfig | ProtectedResourceConfig[];
   /** A pino-compatible logger: decisions (debug/info/error), key refreshes and outages (info/warn). */
   logger?: Logger;
   /** Called with every event (decisions, JWKS refreshes, discovery). Must not throw (if it does, it is ignored). */
   onEvent?: AuthEventListener;
+  /** DPoP: the replay store, nonces, and how old a proof may be. */
+  dpop?: DpopConfig;
 }

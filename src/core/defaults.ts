@@ -3,6 +3,12 @@
  * (docs/bearer-auth.md, docs/jwt.md, docs/introspection.md, docs/configuration.md).
  */
 export const DEFAULTS = {
+  /** bearerAuth `dpop`. */
+  dpop: 'allowed',
+  /** MCPAuth `dpop.proofMaxAge`: a proof's `iat` this far from now, either way. */
+  dpopProofMaxAgeSeconds: 300,
+  /** MCPAuth `dpop.nonce.lifetime`. */
+  dpopNonceLifetimeSeconds: 300,
   /** bearerAuth `claimCheckError`. */
   claimCheckError: 'insufficient_scope',
   /** bearerAuth `showErrorDetails` (and requireToolScopes'). */

@@ -28,7 +28,9 @@ export type AuthServerErrorCode =
   | 'introspection_failed'
   | 'missing_introspection_endpoint'
   /** A custom verify function could not reach what it verifies against (network failure, timeout). */
-  | 'verifier_unavailable';
+  | 'verifier_unavailable'
+  /** The DPoP replay store did not answer (in time): no proof can be accepted until it does. */
+  | 'replay_store_unavailable';
 
 /** The authorization server (discovery document or JWKS) could not be used. */
 export class MCPAuthAuthServerError extends MCPAuthError {
@@ -48,7 +50,8 @@ export class MCPAuthAuthServerError extends MCPAuthError {
       this.code === 'metadata_unavailable' ||
       this.code === 'jwks_unavailable' ||
       this.code === 'introspection_unavailable' ||
-      this.code === 'verifier_unavailable'
+      this.code === 'verifier_unavailable' ||
+      this.code === 'replay_store_unavailable'
     );
   }
 }
@@ -64,7 +67,11 @@ export type TokenVerificationErrorCode =
   | 'no_matching_key'
   | 'invalid_claims'
   /** Bound to a key (`cnf`, or introspection's `token_type: DPoP`) but presented without a proof. */
-  | 'sender_constrained_token';
+  | 'sender_constrained_token'
+  /** The DPoP proof is missing, malformed, for another request or key, or replayed. */
+  | 'invalid_dpop_proof'
+  /** The DPoP proof lacks the resource server's current nonce. */
+  | 'use_dpop_nonce';
 
 /**
  * The token is not acceptable (answered with 401 `invalid_token`). Throw it from a custom verify

@@ -11,6 +11,8 @@ export type DecisionReason =
   | 'ok'
   | 'missing_token'
   | 'invalid_request'
+  /** A Bearer token on a route that accepts DPoP-bound tokens only. */
+  | 'dpop_required'
   | TokenVerificationErrorCode
   | 'insufficient_scope'
   | AuthServerErrorCode

@@ -47,3 +47,10 @@ export function createAuthRequest(fields: {
     resource: fields.resource,
   };
 }
+
+/** The access token a request presents, and the scheme it was presented with. */
+export interface PresentedToken {
+  /** `Bearer`, or `DPoP` (bound to a key, with a proof in the `DPoP` header). */
+  scheme: 'Bearer' | 'DPoP';
+  token: string;
+}

@@ -42,6 +42,7 @@ export function createBearerAuthMiddleware(handler: BearerAuthHandler, authConte
 
 function respond(outcome: BearerAuthOutcome, req: Request, res: Response, next: NextFunction, authContext: boolean) {
   if (!outcome.ok) return sendErrorResponse(res, outcome.response);
+  if (outcome.headers) for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
   req.auth = outcome.auth;
   // With authContext, the rest of the request runs with this AuthInfo as getAuthInfo()'s answer.
   if (authContext) runWithAuthInfo(outcome.auth, next);

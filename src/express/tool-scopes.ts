@@ -34,6 +34,7 @@ export function createToolScopesMiddleware(
         check.required,
         auth.scopes,
         `The tool ${check.tools.join(', ')} needs the scope(s): ${check.missing.join(' ')}`,
+        auth.tokenType === 'DPoP' ? 'DPoP' : 'Bearer',
       );
     }
     // bearerAuth reported this request as allowed; its refusal here must be reported too.

@@ -5,25 +5,38 @@
  */
 import { InsufficientScopeError, MCPAuthAuthServerError, MCPAuthTokenVerificationError } from '../core/errors.js';
 import { type AuthEventListener, type DecisionReason, reportRefusal, tokenFingerprint } from '../core/events.js';
-import type { AuthRequest } from '../core/request.js';
+import type { AuthRequest, PresentedToken } from '../core/request.js';
 import type { AccessTokenVerifier } from '../verify/access-token.js';
 import type { AuthInfo } from '../verify/auth-info.js';
+import type { DpopNonces } from '../verify/dpop-nonce.js';
 import type { ErrorResponder, ErrorResponse } from './responses.js';
 
-export type BearerAuthOutcome = { ok: true; auth: AuthInfo } | { ok: false; response: ErrorResponse };
+export type BearerAuthOutcome =
+  | {
+      ok: true;
+      auth: AuthInfo /** To send with the response (a fresh `DPoP-Nonce`). */;
+      headers?: Record<string, string>;
+    }
+  | { ok: false; response: ErrorResponse };
+
+/** Which schemes a route accepts: DPoP 'disabled' is Bearer only. */
+export type DpopMode = 'allowed' | 'required' | 'disabled';
 
 /** A token as the Authorization header may carry it: `b64token`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 type TokenExtraction =
-  | { kind: 'token'; token: string }
+  | { kind: 'token'; token: string; scheme: 'Bearer' | 'DPoP' }
   /** No credentials for us: no header, or another scheme (answered without an `error`). */
   | { kind: 'absent' }
   /** Broken or ambiguous credentials: 400 `invalid_request`. */
   | { kind: 'malformed'; description: string };
 
-/** The access token a request presents, from its one Authorization header; never from the URL. */
-function extractBearerToken(request: AuthRequest): TokenExtraction {
+/**
+ * The access token a request presents, from its one Authorization header, with the scheme it was
+ * presented with (`Bearer`; `DPoP` unless the route disables it); never from the URL.
+ */
+function extractToken(request: AuthRequest, dpop: boolean): TokenExtraction {
   if (request.query !== '' && hasQueryToken(request.query)) {
     return {
       kind: 'malformed',
@@ -37,28 +50,30 @@ function extractBearerToken(request: AuthRequest): TokenExtraction {
   // The usual form, `Bearer <token>`, in one test.
   if (field.startsWith('Bearer ') && field.charCodeAt(7) !== 32) {
     const token = field.slice(7);
-    if (B64TOKEN.test(token)) return { kind: 'token', token };
+    if (B64TOKEN.test(token)) return { kind: 'token', token, scheme: 'Bearer' };
   }
   // Everything else, slowly, to say exactly what is wrong.
   const value = field.trim();
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') {
+  const lower = scheme.toLowerCase();
+  const presented = lower === 'bearer' ? 'Bearer' : dpop && lower === 'dpop' ? 'DPoP' : undefined;
+  if (presented === undefined) {
     // `Basic x, Bearer y` is two credentials in one header, not merely another scheme.
-    if (/(?:^|,)\s*bearer(?:\s|$)/i.test(value)) {
+    if ((dpop ? /(?:^|,)\s*(?:bearer|dpop)(?:\s|$)/i : /(?:^|,)\s*bearer(?:\s|$)/i).test(value)) {
       return { kind: 'malformed', description: 'Send exactly one credential in the Authorization header' };
     }
     return { kind: 'absent' };
   }
   const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '');
-  if (token === '') return { kind: 'malformed', description: 'The Bearer credential is empty' };
+  if (token === '') return { kind: 'malformed', description: `The ${presented} credential is empty` };
   if (/[\s,]/.test(token)) {
     return { kind: 'malformed', description: 'Send exactly one token in the Authorization header' };
   }
   if (!B64TOKEN.test(token)) {
-    return { kind: 'malformed', description: 'The Bearer token contains characters RFC 6750 does not allow' };
+    return { kind: 'malformed', description: `The ${presented} token contains characters RFC 6750 does not allow` };
   }
-  return { kind: 'token', token };
+  return { kind: 'token', token, scheme: presented };
 }
 
 function hasQueryToken(query: string): boolean {
@@ -80,6 +95,7 @@ export class BearerAuthHandler {
     /** The protected resource's identifier: what the adapter puts in each request, and events name. */
     readonly resource: string,
     private readonly listener: AuthEventListener | undefined,
+    private readonly dpop: { mode: DpopMode; nonces: DpopNonces | undefined } = { mode: 'disabled', nonces: undefined },
   ) {
     this.missingResponse = responder.missingToken(requiredScopes);
   }
@@ -90,22 +106,27 @@ export class BearerAuthHandler {
    * failure becomes a response.
    */
   authenticate(request: AuthRequest): BearerAuthOutcome | Promise<BearerAuthOutcome> {
-    const extracted = extractBearerToken(request);
+    const { mode } = this.dpop;
+    const extracted = extractToken(request, mode !== 'disabled');
     if (extracted.kind === 'absent') return this.refuse(this.missingResponse, 'missing_token');
     if (extracted.kind === 'malformed') {
       return this.refuse(this.responder.invalidRequest(extracted.description), 'invalid_request');
     }
-    const { token } = extracted;
+    const presented: PresentedToken = extracted;
+    if (mode === 'required' && presented.scheme === 'Bearer') {
+      const response = this.responder.invalidToken('This resource accepts DPoP-bound tokens only', undefined, 'DPoP');
+      return this.refuse(response, 'dpop_required', presented.token);
+    }
     let verified: AuthInfo | Promise<AuthInfo>;
     try {
-      verified = this.verifier.verify(token, request);
+      verified = this.verifier.verify(presented, request);
     } catch (error) {
-      return this.refusalFor(error, token);
+      return this.refusalFor(error, presented);
     }
     if (!(verified instanceof Promise)) return this.allow(verified);
     return verified.then(
       (auth) => this.allow(auth),
-      (error: unknown) => this.refusalFor(error, token),
+      (error: unknown) => this.refusalFor(error, presented),
     );
   }
 
@@ -123,7 +144,9 @@ export class BearerAuthHandler {
         clientId: auth.clientId,
       });
     }
-    return { ok: true, auth };
+    // With nonces on, a DPoP client learns the current nonce from every response, before it goes stale.
+    const nonce = auth.tokenType === 'DPoP' ? this.dpop.nonces?.current() : undefined;
+    return nonce === undefined ? { ok: true, auth } : { ok: true, auth, headers: { 'DPoP-Nonce': nonce } };
   }
 
   private refuse(
@@ -139,17 +162,20 @@ export class BearerAuthHandler {
     return { ok: false, response };
   }
 
-  /** The response for what verification threw. */
-  private refusalFor(error: unknown, token: string): BearerAuthOutcome {
+  /** The response for what verification threw, with a challenge of the scheme the request used. */
+  private refusalFor(error: unknown, presented: PresentedToken): BearerAuthOutcome {
+    const { token, scheme } = presented;
     if (error instanceof InsufficientScopeError) {
       return this.refuse(
-        this.responder.insufficientScope(error.required, error.granted, error.message),
+        this.responder.insufficientScope(error.required, error.granted, error.message, scheme),
         'insufficient_scope',
         token,
       );
     }
     if (error instanceof MCPAuthTokenVerificationError) {
-      const response = this.responder.invalidToken(error.message, error);
+      const code =
+        error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce' ? error.code : 'invalid_token';
+      const response = this.responder.invalidToken(error.message, error, scheme, code);
       return this.refuse(response, error.code as DecisionReason, token, undefined, error.detail);
     }
     if (error instanceof MCPAuthAuthServerError) {

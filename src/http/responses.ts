@@ -7,16 +7,22 @@
  */
 import { describeCause } from '../core/errors.js';
 import type { ImpliedScopes } from '../core/implied-scopes.js';
+import type { DpopNonces } from '../verify/dpop-nonce.js';
 
 export interface ErrorResponse {
   status: number;
-  headers: Readonly<Record<string, string>>;
+  /** A list is one header sent several times (two challenges: Bearer, then DPoP). */
+  headers: Readonly<Record<string, string | readonly string[]>>;
   body: Readonly<Record<string, unknown>>;
   /** `body`, serialised once when the response is built. */
   json: string;
 }
 
-function errorResponse(status: number, headers: Record<string, string>, body: Record<string, unknown>): ErrorResponse {
+function errorResponse(
+  status: number,
+  headers: Record<string, string | readonly string[]>,
+  body: Record<string, unknown>,
+): ErrorResponse {
   return { status, headers, body, json: JSON.stringify(body) };
 }
 
@@ -28,7 +34,12 @@ export interface ResponderSettings {
   /** The resource's scope hierarchy: a 403 lists granted scopes without those they imply. */
   impliedScopes: ImpliedScopes | undefined;
   showErrorDetails: boolean;
+  /** DPoP on this route: which schemes a request without credentials is invited to use, and the proof algorithms. */
+  dpop: { mode: 'allowed' | 'required'; algorithms: readonly string[]; nonces: DpopNonces | undefined } | undefined;
 }
+
+/** The authentication scheme a request used, which its challenge names. */
+export type Scheme = 'Bearer' | 'DPoP';
 
 const MAX_BUILT_RESPONSES = 256;
 
@@ -42,39 +53,73 @@ export class ErrorResponder {
 
   constructor(private readonly settings: ResponderSettings) {}
 
-  /** 401 for a request without credentials for us: no `error`. */
+  /**
+   * 401 for a request without credentials for us: no `error`. One challenge per scheme the route
+   * accepts, Bearer first; with DPoP required, a DPoP challenge only (a Bearer one would invite a
+   * retry that cannot succeed).
+   */
   missingToken(requiredScopes: readonly string[]): ErrorResponse {
+    const scope = requiredScopes.join(' ');
+    const resourceMetadata = this.settings.resourceMetadataUrl;
+    const dpop = this.settings.dpop;
+    const bearer = buildChallenge({ resourceMetadata, scope });
+    const dpopChallenge = dpop && buildChallenge({ scheme: 'DPoP', resourceMetadata, scope, algs: dpop.algorithms });
+    const challenges = !dpopChallenge ? bearer : dpop?.mode === 'required' ? dpopChallenge : [bearer, dpopChallenge];
     return errorResponse(
       401,
-      {
-        'WWW-Authenticate': buildChallenge({
-          resourceMetadata: this.settings.resourceMetadataUrl,
-          scope: requiredScopes.join(' '),
-        }),
-      },
+      { 'WWW-Authenticate': challenges },
       { error: 'invalid_token', error_description: 'No bearer token in the Authorization header' },
     );
   }
 
-  invalidRequest(description: string): ErrorResponse {
-    return this.challenge(400, 'invalid_request', description);
+  invalidRequest(description: string, scheme: Scheme = 'Bearer'): ErrorResponse {
+    return this.challenge(400, 'invalid_request', description, undefined, undefined, scheme);
   }
 
-  invalidToken(description: string, cause?: unknown): ErrorResponse {
-    return this.challenge(401, 'invalid_token', description, cause);
+  /** 401 for a refused token, or for its DPoP proof (`invalid_dpop_proof`, `use_dpop_nonce`). */
+  invalidToken(
+    description: string,
+    cause?: unknown,
+    scheme: Scheme = 'Bearer',
+    error: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' = 'invalid_token',
+  ): ErrorResponse {
+    if (error === 'use_dpop_nonce') return this.nonceChallenge(description);
+    return this.challenge(401, error, description, cause, undefined, scheme);
+  }
+
+  /** 401 `use_dpop_nonce` with the current nonce: built afresh, since the nonce changes. */
+  private nonceChallenge(description: string): ErrorResponse {
+    const dpop = this.settings.dpop;
+    const challenge = buildChallenge({
+      scheme: 'DPoP',
+      error: 'use_dpop_nonce',
+      resourceMetadata: this.settings.resourceMetadataUrl,
+      algs: dpop?.algorithms,
+      errorDescription: description,
+    });
+    const headers: Record<string, string> = { 'WWW-Authenticate': challenge };
+    const nonce = dpop?.nonces?.current();
+    if (nonce !== undefined) headers['DPoP-Nonce'] = nonce;
+    return errorResponse(401, headers, this.body('use_dpop_nonce', description, undefined));
   }
 
   /**
    * 403 for MCP step-up: `scope` lists the required scopes plus those already granted that this
    * resource supports, since clients replace their scope with it; never `offline_access`.
    */
-  insufficientScope(required: readonly string[], granted: readonly string[], description: string): ErrorResponse {
+  insufficientScope(
+    required: readonly string[],
+    granted: readonly string[],
+    description: string,
+    scheme: Scheme = 'Bearer',
+  ): ErrorResponse {
     return this.challenge(
       403,
       'insufficient_scope',
       description,
       undefined,
       this.challengeScopes(required, granted).join(' '),
+      scheme,
     );
   }
 
@@ -107,17 +152,18 @@ export class ErrorResponder {
 
   private challenge(
     status: 400 | 401 | 403,
-    error: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    error: ChallengeError,
     description: string,
-    cause?: unknown,
-    scope?: string,
+    cause: unknown,
+    scope: string | undefined,
+    scheme: Scheme,
   ): ErrorResponse {
     if (this.settings.showErrorDetails && cause !== undefined)
-      return this.buildChallenge(status, error, description, cause, scope);
-    const key = `${status} ${scope ?? ''} ${description}`;
+      return this.buildChallenge(status, error, description, cause, scope, scheme);
+    const key = `${scheme} ${status} ${error} ${scope ?? ''} ${description}`;
     let response = this.built.get(key);
     if (!response) {
-      response = this.buildChallenge(status, error, description, undefined, scope);
+      response = this.buildChallenge(status, error, description, undefined, scope, scheme);
       if (this.built.size >= MAX_BUILT_RESPONSES) this.built.clear();
       this.built.set(key, response);
     }
@@ -126,18 +172,21 @@ export class ErrorResponder {
 
   private buildChallenge(
     status: 400 | 401 | 403,
-    error: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    error: ChallengeError,
     description: string,
     cause: unknown,
     scope: string | undefined,
+    scheme: Scheme,
   ): ErrorResponse {
     return errorResponse(
       status,
       {
         'WWW-Authenticate': buildChallenge({
+          scheme,
           error,
           scope,
           resourceMetadata: this.settings.resourceMetadataUrl,
+          algs: scheme === 'DPoP' ? this.settings.dpop?.algorithms : undefined,
           errorDescription: description,
         }),
       },
@@ -152,11 +201,22 @@ export class ErrorResponder {
   }
 }
 
+type ChallengeError =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
+
 export interface ChallengeParams {
+  /** Default `Bearer`. */
+  scheme?: Scheme;
   realm?: string;
-  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  error?: ChallengeError;
   scope?: string;
   resourceMetadata?: string;
+  /** DPoP: the proof algorithms accepted. */
+  algs?: readonly string[];
   errorDescription?: string;
 }
 
@@ -198,6 +258,8 @@ export function buildChallenge(params: ChallengeParams): string {
     add('scope', params.scope);
     add('resource_metadata', params.resourceMetadata);
   }
+  add('algs', params.algs?.join(' '));
   if (params.errorDescription !== undefined) add('error_description', sanitizeDescription(params.errorDescription));
-  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+  const scheme = params.scheme ?? 'Bearer';
+  return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`;
 }

@@ -6,10 +6,11 @@
 import type { ClaimCheck } from '../config/options.js';
 import { InsufficientScopeError, MCPAuthTokenVerificationError, tokenRefusal, unknownIssuer } from '../core/errors.js';
 import type { ImpliedScopes } from '../core/implied-scopes.js';
-import type { AuthRequest } from '../core/request.js';
+import type { AuthRequest, PresentedToken } from '../core/request.js';
 import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type ResourceRef } from './auth-info.js';
-import { isSenderConstrained } from './confirmation.js';
+import { type KeyBinding, keyBinding } from './confirmation.js';
+import { checkProof, type DpopPolicy, rememberProof } from './dpop.js';
 import { ResourceURL } from './resource-url.js';
 import { type SpeedUps, speedUps, type VerdictCache } from './speed-ups.js';
 import type { TokenFormat, Verified } from './token-format.js';
@@ -40,6 +41,8 @@ export interface AccessTokenPolicy {
   clockTolerance: number;
   /** Verdicts kept for tokens seen again (0: none). */
   cacheMaxEntries: number;
+  /** DPoP: how bound tokens are proven; undefined when the route does not accept DPoP. */
+  dpop: DpopPolicy | undefined;
 }
 
 /** This route's judgement of one set of verified claims: what does not change with time or request. */
@@ -49,7 +52,7 @@ interface Verdict {
   /** Issuer or audience refused: 401. */
   tokenError?: unknown;
   /** Bound to a key (`cnf`, or introspection's `token_type: DPoP`): only its proof makes it acceptable. */
-  bound: boolean;
+  binding: KeyBinding;
   /** Scopes missing: 403 (after the token-age check). */
   scopeError?: unknown;
 }
@@ -78,34 +81,71 @@ export class AccessTokenVerifier {
    * The caller's AuthInfo for `token`, presented with `request`; synchronously when nothing has
    * to be waited for. Throws, or rejects with, the error the refusal is built from.
    */
-  verify(token: string, request: AuthRequest): AuthInfo | Promise<AuthInfo> {
+  verify(presented: PresentedToken, request: AuthRequest): AuthInfo | Promise<AuthInfo> {
+    const { token } = presented;
     const now = Date.now();
     const known = this.verdicts?.get(token, now);
-    if (known) return this.conclude(known, request);
+    if (known) return this.conclude(known, presented, request);
     const verified = this.format.verify(token);
-    if (verified instanceof Promise) return verified.then((v) => this.conclude(this.judge(token, v, now), request));
-    return this.conclude(this.judge(token, verified, now), request);
+    if (verified instanceof Promise) {
+      return verified.then((v) => this.conclude(this.judge(token, v, now), presented, request));
+    }
+    return this.conclude(this.judge(token, verified, now), presented, request);
   }
 
   /**
    * What this request gets: the verdict, then what is judged on every request, reused verdict or
-   * not (the key binding against the request, the token's age, the claim policy).
+   * not: the token's binding against the request (its DPoP proof), the token's age, the claim policy.
    */
-  private conclude(verdict: Verdict, request: AuthRequest): AuthInfo | Promise<AuthInfo> {
+  private conclude(verdict: Verdict, presented: PresentedToken, request: AuthRequest): AuthInfo | Promise<AuthInfo> {
     if (verdict.tokenError) throw verdict.tokenError;
-    if (verdict.bound) this.checkProofOfPossession(request);
+    const { binding } = verdict;
+    if (presented.scheme === 'DPoP' || binding.kind !== 'none') return this.concludeBound(verdict, presented, request);
     // A copy per request: a verdict may be given again, and handlers may write to req.auth.
-    const auth: AuthInfo = { ...verdict.auth };
+    return this.finish({ ...verdict.auth }, verdict);
+  }
+
+  /** The token's age, its scopes, the claim policy: the checks after the token itself is accepted. */
+  private finish(auth: AuthInfo, verdict: Verdict): AuthInfo | Promise<AuthInfo> {
     this.checkTokenAge(auth);
     if (verdict.scopeError) throw verdict.scopeError;
     const check = this.policy.claimCheck;
     return check ? this.checkClaims(auth, check).then(() => auth) : auth;
   }
 
+  /**
+   * A token bound to a key, or presented as one: acceptable only as DPoP, with a proof of
+   * possession of the key it is bound to. Never a downgrade to Bearer (docs/dpop.md).
+   */
+  private async concludeBound(verdict: Verdict, presented: PresentedToken, request: AuthRequest): Promise<AuthInfo> {
+    const { binding } = verdict;
+    const dpop = this.policy.dpop;
+    if (binding.kind === 'unsupported' || (binding.kind === 'jkt' && !dpop)) {
+      // The same answer as for a bound token without its proof: no proof this route accepts exists for it.
+      throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
+    }
+    if (presented.scheme === 'Bearer') {
+      throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
+    }
+    if (binding.kind !== 'jkt' || !dpop) {
+      throw tokenRefusal('This token is not bound to a key: present it as a Bearer token', 'invalid_token');
+    }
+    const proof = await checkProof(presented.token, binding.jkt, request, dpop);
+    const auth = await this.finish({ ...verdict.auth, tokenType: 'DPoP', jkt: proof.jkt }, verdict);
+    // Last: a proof is used up only by a request that is otherwise accepted.
+    await rememberProof(proof, dpop);
+    return auth;
+  }
+
   /** This route's verdict on verified claims, offered for reuse when the format allows it. */
   private judge(token: string, verified: Verified, now: number): Verdict {
     const auth = verified.auth
-      ? { ...verified.auth, resource: this.route.resource, resourceMetadataUrl: this.route.resourceMetadataUrl }
+      ? {
+          ...verified.auth,
+          resource: this.route.resource,
+          resourceMetadataUrl: this.route.resourceMetadataUrl,
+          tokenType: 'Bearer' as const,
+        }
       : authInfoFromClaims(token, verified.claims ?? {}, this.route, this.policy.scopeClaim);
     if (this.policy.impliedScopes) auth.scopes = this.policy.impliedScopes.expand(auth.scopes);
     if (verified.issuer !== undefined) auth.issuer ??= verified.issuer;
@@ -114,7 +154,7 @@ export class AccessTokenVerifier {
       Object.freeze(auth.scopes);
       Object.freeze(auth.audience);
     }
-    const verdict: Verdict = { auth, bound: isSenderConstrained(auth.claims) };
+    const verdict: Verdict = { auth, binding: keyBinding(auth.claims) };
     try {
       this.checkIssuer(auth);
       // A custom verifier that names no audience vouches for it; every other token must name this resource.
@@ -143,15 +183,6 @@ export class AccessTokenVerifier {
     if (!audience.some((a) => this.audiencesAsWritten.has(a) || this.audienceKeys.has(audienceKey(a)))) {
       throw tokenRefusal('The token is not meant for this resource (audience mismatch)', 'audience_mismatch');
     }
-  }
-
-  /**
-   * A token bound to a key is not a bearer token: it is acceptable only with a proof of possession
-   * of that key, which this request would carry. No proof is accepted yet, so it is refused
-   * whatever the request holds (docs/decisions.md).
-   */
-  private checkProofOfPossession(_request: AuthRequest): never {
-    throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
   }
 
   private checkTokenAge(auth: AuthInfo): void {

@@ -28,6 +28,10 @@ export interface AuthInfo {
   audience?: string[];
   /** The whole verified payload (or introspection response). */
   claims?: Record<string, unknown>;
+  /** How the token was presented: `Bearer`, or `DPoP` (bound to a key, with a proof of possession). */
+  tokenType?: 'Bearer' | 'DPoP';
+  /** For a DPoP token: the JWK SHA-256 thumbprint of the key it is bound to, which signed this request's proof. */
+  jkt?: string;
 }
 
 /** A custom verifier: resolve to AuthInfo, or throw `MCPAuthTokenVerificationError` to refuse. */
@@ -81,5 +85,6 @@ export function authInfoFromClaims(
     audience:
       typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [],
     claims,
+    tokenType: 'Bearer',
   };
 }

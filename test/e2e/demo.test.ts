@@ -24,9 +24,14 @@ describe.each(['v2', 'v1'] as const)('end to end with oidc-provider and the MCP 
       'reconnect',
     ]);
     expect(result.events[0]?.message).toMatch(
-      /^401 Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="todo:read"$/,
+      /^401 Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="todo:read", DPoP resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="todo:read", algs="[^"]+"$/,
     );
     expect(result.whoami).toMatchObject({ subject: 'demo-user', scopes: ['todo:read'] });
+    // Scene 4 (v2): over DPoP, through the nonce challenge.
+    if (sdk === 'v2') {
+      expect(result.dpop).toMatchObject({ tokenType: 'DPoP', jkt: expect.stringMatching(/^[\w-]{43}$/) });
+      expect(result.dpop?.nonceChallenges).toBeGreaterThan(0);
+    } else expect(result.dpop).toBeUndefined();
     expect(result.whoami.clientId).not.toBe('');
 
     expect(result.stepUp.challengeScope).toBe('todo:write todo:read');

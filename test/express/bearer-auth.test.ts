@@ -38,6 +38,9 @@ function config(): MCPAuthConfig {
 const token = () => issuer.token().audience(RESOURCE).subject('u1').clientId('c1').scopes('mcp:read');
 
 /** Parses `Bearer a="x", b="y"` strictly (quoted-strings with escapes) into a map. */
+/** Every asymmetric algorithm: what DPoP challenges name when the metadata configures none. */
+const DPOP_ALGS = 'ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA Ed25519';
+
 function challenge(header: string | undefined): Record<string, string> {
   expect(header).toMatch(/^Bearer( |$)/);
   const params: Record<string, string> = {};
@@ -62,17 +65,20 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
   });
 
   describe('absent credentials: 401 without an error', () => {
-    it('no Authorization header', async () => {
+    it('no Authorization header: a Bearer challenge, then a DPoP one (both schemes are accepted)', async () => {
       const res = await request(app).post('/mcp');
       expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe(`Bearer resource_metadata="${METADATA_URL}", scope="mcp:read"`);
+      expect(res.headers['www-authenticate']).toBe(
+        `Bearer resource_metadata="${METADATA_URL}", scope="mcp:read", DPoP resource_metadata="${METADATA_URL}", scope="mcp:read", algs="${DPOP_ALGS}"`,
+      );
       expect(res.body).toEqual({ error: 'invalid_token', error_description: expect.any(String) });
     });
 
     it('another scheme', async () => {
       const res = await request(app).get('/mcp').set('Authorization', 'Basic dXNlcjpwYXNz');
       expect(res.status).toBe(401);
-      expect(challenge(res.headers['www-authenticate'])).toEqual({
+      const [bearer] = (res.headers['www-authenticate'] as string).split(', DPoP ');
+      expect(challenge(bearer)).toEqual({
         resource_metadata: METADATA_URL,
         scope: 'mcp:read',
       });
@@ -82,7 +88,13 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
       const open = protectedApp(express, mcpAuth.bearerAuth('jwt'));
       const res = await request(open).get('/mcp');
       expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
+      expect(res.headers['www-authenticate']).toBe(
+        `Bearer resource_metadata="${METADATA_URL}", DPoP resource_metadata="${METADATA_URL}", algs="${DPOP_ALGS}"`,
+      );
+      const bearerOnly = protectedApp(express, mcpAuth.bearerAuth('jwt', { dpop: 'disabled' }));
+      expect((await request(bearerOnly).get('/mcp')).headers['www-authenticate']).toBe(
+        `Bearer resource_metadata="${METADATA_URL}"`,
+      );
     });
   });
 
@@ -172,6 +184,7 @@ describe.each(expressVersions)('bearerAuth on %s', (_name, express) => {
         subject: 'u1',
         audience: [RESOURCE],
         claims,
+        tokenType: 'Bearer',
       });
       expect(res.body.claims.role).toBe('admin');
     });

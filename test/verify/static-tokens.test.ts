@@ -33,6 +33,7 @@ describe('staticTokens', () => {
       resource: RESOURCE,
       resourceMetadataUrl: 'https://api.example.com/.well-known/oauth-protected-resource/mcp',
       claims: { sub: 'alice', client_id: 'cli', scope: 'read', role: 'admin' },
+      tokenType: 'Bearer',
     });
     const unknown = await request(app).get('/mcp').set('Authorization', 'Bearer other-token');
     expect(unknown.status).toBe(401);

@@ -51,13 +51,14 @@ function countingVerifier(cacheMaxEntries: number) {
       claimCheckError: 'insufficient_scope',
       clockTolerance: 0,
       cacheMaxEntries,
+      dpop: undefined,
     },
     { verifiedTokenCache: speedUps.verifiedTokenCache },
   );
   const seen = new Set<object>();
   return {
     verify: async (t: string) => {
-      const claims = (await verifier.verify(t, request)).claims as object;
+      const claims = (await verifier.verify({ scheme: 'Bearer', token: t }, request)).claims as object;
       seen.add(claims);
       return claims;
     },

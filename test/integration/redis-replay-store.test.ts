@@ -1,0 +1,190 @@
+/**
+ * The DPoP replay store shared through a real Redis (REDIS_URL, default redis://127.0.0.1:6379),
+ * with both client libraries: two server instances, each with its own MCPAuth, its own Redis
+ * connection and its own HTTP server, stand for two processes behind one resource. A proof
+ * accepted by one and replayed to the other is refused; with the in-memory store (each instance
+ * its own) the same replay is accepted. A Redis that stops answering gives 503 at once, and
+ * service comes back by itself. Without a Redis these tests are skipped with a notice, except
+ * under CI=true, where a missing Redis fails the run.
+ */
+import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Redis as IORedis } from 'ioredis';
+import { calculateJwkThumbprint, exportJWK, type JWK, SignJWT } from 'jose';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MCPAuth,
+  memoryReplayStore,
+  type RedisClientLike,
+  type ReplayStore,
+  redisReplayStore,
+} from '../../src/index.js';
+import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js';
+import { accessTokenHash } from '../../src/verify/dpop-proof.js';
+import { close } from '../helpers/http.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisAnswers = await (async () => {
+  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    await probe.quit();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!redisAnswers) {
+  if (process.env.CI === 'true') throw new Error(`CI=true and no Redis answers at ${REDIS_URL}`);
+  console.warn(`redis-replay-store: no Redis at ${REDIS_URL}; these tests are skipped (set REDIS_URL)`);
+}
+
+const RESOURCE = 'https://mcp.example.com/mcp';
+let issuer: TestIssuer;
+let key: { privateKey: KeyObject; jwk: JWK; jkt: string };
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: RESOURCE });
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = await exportJWK(publicKey);
+  key = { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+});
+afterAll(async () => {
+  for (const c of closers.reverse()) await c().catch(() => {});
+  await issuer?.close();
+});
+
+/** One instance: its own MCPAuth and HTTP server, sharing nothing with another but `replayStore`. */
+async function instance(replayStore: ReplayStore): Promise<string> {
+  const mcpAuth = new MCPAuth({
+    protectedResources: {
+      metadata: { resource: RESOURCE, authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }] },
+    },
+    dpop: { replayStore },
+  });
+  const app = express();
+  app.use('/mcp', mcpAuth.bearerAuth('jwt'), (req, res) => res.json({ tokenType: req.auth?.tokenType }));
+  const server: Server = createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => close(server));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
+async function proofFor(token: string): Promise<string> {
+  return new SignJWT({
+    htm: 'GET',
+    htu: RESOURCE,
+    iat: Math.floor(Date.now() / 1000),
+    jti: randomUUID(),
+    ath: accessTokenHash(token),
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+    .sign(key.privateKey);
+}
+
+const call = (url: string, token: string, proof: string) =>
+  fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+
+const clients: [string, () => Promise<RedisClientLike & { quit(): Promise<unknown> }>][] = [
+  [
+    'node-redis',
+    async () => {
+      const c = createClient({ url: REDIS_URL });
+      c.on('error', () => {});
+      await c.connect();
+      return c as unknown as RedisClientLike & { quit(): Promise<unknown> };
+    },
+  ],
+  [
+    'ioredis',
+    async () => {
+      const c = new IORedis(REDIS_URL, { lazyConnect: true });
+      c.on('error', () => {});
+      await c.connect();
+      return c;
+    },
+  ],
+];
+
+describe.skipIf(!redisAnswers).each(clients)('redisReplayStore with %s', (_name, connect) => {
+  it('a proof accepted by one instance is refused as a replay by the other', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const [a, b] = [await connect(), await connect()];
+    closers.push(
+      () => a.quit(),
+      () => b.quit(),
+    );
+    const one = await instance(redisReplayStore(a, { prefix }));
+    const two = await instance(redisReplayStore(b, { prefix }));
+    const token = await issuer.token().scopes('read').claim('cnf', { jkt: key.jkt }).sign();
+    const proof = await proofFor(token);
+    expect((await call(one, token, proof)).status).toBe(200);
+    const replayed = await call(two, token, proof);
+    expect(replayed.status).toBe(401);
+    expect(replayed.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof"');
+    expect(((await replayed.json()) as { error_description: string }).error_description).toBe(
+      'The DPoP proof has been used before',
+    );
+    // The key is bounded and prefixed, and ends with the proof's window.
+    const keys = await (a as unknown as { keys?: (p: string) => Promise<string[]> }).keys?.(`${prefix}*`);
+    if (keys) {
+      expect(keys).toHaveLength(1);
+      expect(keys[0]?.length).toBeLessThanOrEqual(prefix.length + 43);
+    }
+  });
+
+  it('Redis that stops answering: 503 with Retry-After within the bound, and service resumes by itself', async () => {
+    const [store, admin] = [await connect(), await connect()];
+    closers.push(
+      () => store.quit(),
+      () => admin.quit(),
+    );
+    const url = await instance(redisReplayStore(store, { prefix: `test:${randomUUID()}:`, timeoutMs: 300 }));
+    const token = await issuer.token().scopes('read').claim('cnf', { jkt: key.jkt }).sign();
+    // Writes are held for 1.5 s: to the store, Redis is down.
+    const pause = admin as unknown as {
+      sendCommand?: (a: string[]) => Promise<unknown>;
+      call?: (...a: string[]) => Promise<unknown>;
+    };
+    await (pause.call
+      ? pause.call('CLIENT', 'PAUSE', '1500', 'WRITE')
+      : pause.sendCommand?.(['CLIENT', 'PAUSE', '1500', 'WRITE']));
+    const started = Date.now();
+    const during = await call(url, token, await proofFor(token));
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toBe('1');
+    expect(Date.now() - started).toBeLessThan(1200);
+    await new Promise((r) => setTimeout(r, 1700));
+    expect((await call(url, token, await proofFor(token))).status).toBe(200);
+  });
+});
+
+describe('memoryReplayStore', () => {
+  it('each instance remembers its own proofs: a replay to another instance is accepted within the window', async () => {
+    const one = await instance(memoryReplayStore());
+    const two = await instance(memoryReplayStore());
+    const token = await issuer.token().scopes('read').claim('cnf', { jkt: key.jkt }).sign();
+    const proof = await proofFor(token);
+    expect((await call(one, token, proof)).status).toBe(200);
+    expect((await call(one, token, proof)).status).toBe(401);
+    // What docs/dpop.md warns about: several instances need a shared store.
+    expect((await call(two, token, proof)).status).toBe(200);
+  });
+
+  it('is bounded: entries end with their window, and the oldest goes first when full', async () => {
+    const store = memoryReplayStore({ maxEntries: 2 });
+    expect([store.markUsed('a', 60_000), store.markUsed('a', 60_000)]).toEqual([true, false]);
+    store.markUsed('b', 60_000);
+    store.markUsed('c', 60_000);
+    expect(store.markUsed('a', 60_000)).toBe(true);
+    expect(store.markUsed('short', 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(store.markUsed('short', 1)).toBe(true);
+  });
+});
