@@ -32,7 +32,12 @@ type Scenario = 'reused' | 'distinct-1000' | 'never-seen' | 'bad-signature' | 'd
 /** DPoP-bound tokens with the DPoP scheme and a fresh proof per request: one token, or a new one each time. */
 const DPOP_SCENARIOS: readonly Scenario[] = ['dpop-reused', 'dpop-new'];
 /** What the DPoP scenarios compare: ours and the one peer that speaks DPoP (on by default there). */
-const DPOP_VARIANTS: readonly Variant[] = ['no-auth', 'mcp-bearer-auth', 'express-oauth2-jwt-bearer'];
+const DPOP_VARIANTS: readonly Variant[] = [
+  'no-auth',
+  'mcp-bearer-auth',
+  'express-oauth2-jwt-bearer',
+  'mcp-bearer-auth-redis',
+];
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string, fallback: number) => {
@@ -49,6 +54,7 @@ const AB_SUBJECTS: readonly Variant[] = [
   'mcp-bearer-auth-unbatched',
   'mcp-bearer-auth-uncached',
   'mcp-bearer-auth-jose-only',
+  'mcp-bearer-auth-redis',
 ];
 const VARIANTS = list<Variant>('variants', [
   'no-auth',
@@ -384,7 +390,7 @@ for (const alg of algs) {
   const dpopRequests = async (variant: Variant, scenario: Scenario, count: number) => {
     const key = dpopKey as DpopClientKey;
     // Ours checks htu against the configured resource; express-oauth2-jwt-bearer against the Host it was reached at.
-    const htu = variant === 'mcp-bearer-auth' ? RESOURCE : (servers.get(variant) as string);
+    const htu = variant.startsWith('mcp-bearer-auth') ? RESOURCE : (servers.get(variant) as string);
     const requests: LoadRequest[] = [];
     while (requests.length < count) {
       const batch = Math.min(500, count - requests.length);

@@ -3,7 +3,8 @@
  * Every variant serves GET /mcp -> {"ok":true} behind its auth (none for 'no-auth'), requiring
  * the scope `read` and the audience `<resource>`. Prints `READY <port>` when listening.
  * 'mcp-bearer-auth-unbatched', '-uncached' and '-jose-only' are ours with one speed-up switched
- * off (signature batching, the verified-token cache, synchronous signatures), for A/B runs.
+ * off (signature batching, the verified-token cache, synchronous signatures), for A/B runs;
+ * '-redis' keeps DPoP's replay store in Redis (REDIS_URL) rather than in memory.
  * 'req.auth-only' is a reference, not an auth library: it checks nothing and sets the same
  * `req.auth` to every request, which is what Express alone charges any middleware that sets it.
  */
@@ -11,7 +12,8 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import express, { type RequestHandler } from 'express';
 import { auth as auth0, requiredScopes as auth0Scopes } from 'express-oauth2-jwt-bearer';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { type AuthInfo, MCPAuth } from '../src/index.js';
+import { createClient } from 'redis';
+import { type AuthInfo, MCPAuth, redisReplayStore } from '../src/index.js';
 import { speedUps } from '../src/verify/speed-ups.js';
 
 export const VARIANTS = [
@@ -24,6 +26,7 @@ export const VARIANTS = [
   'mcp-bearer-auth-unbatched',
   'mcp-bearer-auth-uncached',
   'mcp-bearer-auth-jose-only',
+  'mcp-bearer-auth-redis',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -41,14 +44,21 @@ async function middlewareFor(variant: Variant, issuer: string, resource: string)
     case 'mcp-bearer-auth-unbatched':
     case 'mcp-bearer-auth-uncached':
     case 'mcp-bearer-auth-jose-only':
+    case 'mcp-bearer-auth-redis':
     case 'mcp-bearer-auth': {
       // A/B subjects: the same middleware with one speed-up switched off at its seam (jose-only:
       // no synchronous signatures, and so no batching, which only defers those).
       if (variant === 'mcp-bearer-auth-unbatched') speedUps.signatureBatching = undefined;
       if (variant === 'mcp-bearer-auth-uncached') speedUps.verifiedTokenCache = undefined;
       if (variant === 'mcp-bearer-auth-jose-only') speedUps.synchronousSignatures = undefined;
+      // The DPoP replay store in Redis (REDIS_URL) instead of memory: what sharing it costs.
+      const replayStore =
+        variant === 'mcp-bearer-auth-redis'
+          ? redisReplayStore(await createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }).connect())
+          : undefined;
       const mcpAuth = new MCPAuth({
         protectedResources: { metadata: { resource, authorizationServers: [{ issuer, type: 'oidc' }] } },
+        ...(replayStore ? { dpop: { replayStore } } : {}),
       });
       return [mcpAuth.bearerAuth('jwt', { requiredScopes: ['read'] })];
     }

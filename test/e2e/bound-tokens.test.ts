@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevAuthServer, startDevAuthServer } from '../../examples/dev-auth-server/auth-server.js';
 import { MCPAuth } from '../../src/index.js';
+import { accessTokenHash } from '../../src/verify/dpop-proof.js';
 import { close } from '../helpers/http.js';
 
 const MACHINE = { clientId: 'machine', clientSecret: 'a-secret-for-the-machine-client' };
@@ -125,5 +126,34 @@ describe('DPoP-bound tokens from oidc-provider, presented as bearer tokens', () 
     }
     const plain = await tokenFor(`${origin}/opaque`);
     expect((await get('/opaque', plain.access_token)).status).toBe(200);
+  });
+});
+
+/** The same token with the DPoP scheme and a fresh proof signed by `key`. */
+async function getWithProof(path: string, token: string, key: GenerateKeyPairResult) {
+  const proof = await new SignJWT({
+    htm: 'GET',
+    htu: `${origin}${path}`,
+    jti: randomUUID(),
+    ath: accessTokenHash(token),
+  })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: await exportJWK(key.publicKey) })
+    .setIssuedAt()
+    .sign(key.privateKey);
+  return fetch(`${origin}${path}`, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+}
+
+describe('the same bound tokens presented with the DPoP scheme and a proof of their key', () => {
+  it.each([
+    ['jwt', '/jwt'],
+    ['introspection (cnf.jkt from the introspection response)', '/opaque'],
+  ])("'%s': accepted with a proof by the bound key, refused with another key's", async (_mode, path) => {
+    const key = await generateKeyPair('ES256');
+    const bound = await tokenFor(`${origin}${path}`, key);
+    expect(bound.token_type).toBe('DPoP');
+    for (let i = 0; i < 2; i++) expect((await getWithProof(path, bound.access_token, key)).status).toBe(200);
+    const stolen = await getWithProof(path, bound.access_token, await generateKeyPair('ES256'));
+    expect(stolen.status).toBe(401);
+    expect(stolen.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
   });
 });

@@ -172,6 +172,33 @@ describe('DPoP: no downgrade', () => {
   });
 });
 
+describe('DPoP: a custom verify function reports the binding in its claims', () => {
+  it('claims.cnf.jkt: accepted with a proof of that key, refused as Bearer', async () => {
+    const mcpAuth = new MCPAuth({
+      protectedResources: {
+        metadata: { resource: RESOURCE, authorizationServers: [{ issuer: issuer.issuer, type: 'oidc' }] },
+      },
+    });
+    const verify = (token: string) => ({
+      token,
+      clientId: 'custom',
+      scopes: ['read'],
+      claims: { sub: 'opaque-user', cnf: { jkt: key.jkt } },
+    });
+    const server = express();
+    server.use('/mcp', mcpAuth.bearerAuth(verify), (req, res) =>
+      res.json({ tokenType: req.auth?.tokenType, jkt: req.auth?.jkt }),
+    );
+    const token = 'an-opaque-token-from-a-custom-verifier';
+    const res = await dpopGet(server, token, [await proof(token)]);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ tokenType: 'DPoP', jkt: key.jkt });
+    const bearer = await request(server).get('/mcp').set('Authorization', `Bearer ${token}`);
+    expect(bearer.status).toBe(401);
+    expect(bearer.body.error_description).toBe('This token is bound to a key: present it with its proof');
+  });
+});
+
 describe('DPoP: every proof check', () => {
   const cases: [string, (token: string) => Promise<string[]>, string?][] = [
     ['no DPoP header', async () => []],
