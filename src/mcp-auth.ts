@@ -201,6 +201,7 @@ export class MCPAuth {
       cacheMaxEntries,
       dpop: dpop && {
         ...dpop,
+        allowed: new Set(dpop.algorithms),
         replayStore: this.replayStore,
         proofMaxAgeSeconds: this.proofMaxAgeSeconds,
         origin: new URL(resource.resource).origin,

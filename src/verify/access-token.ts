@@ -11,8 +11,9 @@ import { audienceKey } from './audience.js';
 import { type AuthInfo, authInfoFromClaims, type ResourceRef } from './auth-info.js';
 import { type KeyBinding, keyBinding } from './confirmation.js';
 import { checkProof, type DpopPolicy, rememberProof } from './dpop.js';
+import type { VerifiedProof } from './dpop-proof.js';
 import { ResourceURL } from './resource-url.js';
-import { type SpeedUps, speedUps, type VerdictCache } from './speed-ups.js';
+import { type ProofShortcut, type SpeedUps, speedUps, type VerdictCache } from './speed-ups.js';
 import type { TokenFormat, Verified } from './token-format.js';
 
 export interface AccessTokenPolicy {
@@ -64,6 +65,7 @@ export class AccessTokenVerifier {
   /** Shared by every request this verifier accepts (its URL is read-only: resource-url.ts). */
   private readonly route: ResourceRef;
   private readonly verdicts: VerdictCache<Verdict> | undefined;
+  private readonly proofShortcut: ProofShortcut | undefined;
 
   /** `using`: the speed-ups to build with (tests choose theirs). */
   constructor(
@@ -75,6 +77,7 @@ export class AccessTokenVerifier {
     this.audiencesAsWritten = new Set(policy.audiences);
     this.route = { resource: new ResourceURL(policy.resource), resourceMetadataUrl: policy.resourceMetadataUrl };
     this.verdicts = policy.cacheMaxEntries > 0 ? using.verifiedTokenCache?.(policy.cacheMaxEntries) : undefined;
+    this.proofShortcut = policy.dpop ? using.synchronousProofs?.() : undefined;
   }
 
   /**
@@ -117,7 +120,11 @@ export class AccessTokenVerifier {
    * A token bound to a key, or presented as one: acceptable only as DPoP, with a proof of
    * possession of the key it is bound to. Never a downgrade to Bearer (docs/dpop.md).
    */
-  private async concludeBound(verdict: Verdict, presented: PresentedToken, request: AuthRequest): Promise<AuthInfo> {
+  private concludeBound(
+    verdict: Verdict,
+    presented: PresentedToken,
+    request: AuthRequest,
+  ): AuthInfo | Promise<AuthInfo> {
     const { binding } = verdict;
     const dpop = this.policy.dpop;
     if (binding.kind === 'unsupported' || (binding.kind === 'jkt' && !dpop)) {
@@ -130,11 +137,23 @@ export class AccessTokenVerifier {
     if (binding.kind !== 'jkt' || !dpop) {
       throw tokenRefusal('This token is not bound to a key: present it as a Bearer token', 'invalid_token');
     }
-    const proof = await checkProof(presented.token, binding.jkt, request, dpop);
-    const auth = await this.finish({ ...verdict.auth, tokenType: 'DPoP', jkt: proof.jkt }, verdict);
-    // Last: a proof is used up only by a request that is otherwise accepted.
-    await rememberProof(proof, dpop);
-    return auth;
+    const proof = checkProof(presented.token, binding.jkt, request, dpop, this.proofShortcut);
+    return proof instanceof Promise
+      ? proof.then((p) => this.acceptProven(verdict, p, dpop))
+      : this.acceptProven(verdict, proof, dpop);
+  }
+
+  /** The rest of the checks, then, last, the proof's replay check: used up only by an accepted request. */
+  private acceptProven(verdict: Verdict, proof: VerifiedProof, dpop: DpopPolicy): AuthInfo | Promise<AuthInfo> {
+    const accepted = this.finish({ ...verdict.auth, tokenType: 'DPoP', jkt: proof.jkt }, verdict);
+    if (accepted instanceof Promise) {
+      return accepted.then(async (auth) => {
+        await rememberProof(proof, dpop);
+        return auth;
+      });
+    }
+    const remembered = rememberProof(proof, dpop);
+    return remembered instanceof Promise ? remembered.then(() => accepted) : accepted;
   }
 
   /** This route's verdict on verified claims, offered for reuse when the format allows it. */

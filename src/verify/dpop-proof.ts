@@ -10,10 +10,13 @@ import { tokenRefusal } from '../core/errors.js';
 import type { AuthRequest } from '../core/request.js';
 import type { DpopNonces } from './dpop-nonce.js';
 import { isJoseError } from './jose-errors.js';
+import type { ProofShortcut } from './speed-ups.js';
 
 export interface DpopProofPolicy {
   /** The JWS algorithms a proof may be signed with (asymmetric only). */
   algorithms: readonly string[];
+  /** The same, as a set. */
+  allowed: ReadonlySet<string>;
   /** Seconds a proof's `iat` may be from now, either way. */
   proofMaxAgeSeconds: number;
   /** The resource's origin (`https://mcp.example.com`): `htu` is this joined with the request's path. */
@@ -37,30 +40,35 @@ const invalidProof = (message: string) => tokenRefusal(message, 'invalid_dpop_pr
  * Checks the request's one DPoP proof against the token it accompanies and the request itself.
  * Throws a refusal (`invalid_dpop_proof`, or `use_dpop_nonce` when a nonce is missing or stale).
  */
-export async function verifyDpopProof(
+export function verifyDpopProof(
   request: AuthRequest,
   token: string,
   policy: DpopProofPolicy,
-): Promise<VerifiedProof> {
+  shortcut?: ProofShortcut,
+): VerifiedProof | Promise<VerifiedProof> {
   if (request.dpop.length !== 1) {
     throw invalidProof(
       request.dpop.length === 0 ? 'A DPoP token needs a DPoP proof header' : 'Send exactly one DPoP header',
     );
   }
   const proof = request.dpop[0] as string;
-  let payload: JWTPayload;
-  let jwk: Record<string, unknown>;
-  try {
-    const verified = await jwtVerify(proof, EmbeddedJWK, {
-      typ: 'dpop+jwt',
-      algorithms: [...policy.algorithms],
-      requiredClaims: ['jti', 'htm', 'htu', 'iat'],
-    });
-    payload = verified.payload;
-    jwk = verified.protectedHeader.jwk as Record<string, unknown>;
-  } catch (error) {
-    throw invalidProof(proofFault(error));
-  }
+  // A key seen before: checked on this thread (a speed-up, see speed-ups.ts); otherwise by jose.
+  // Synchronous then, so that a request with nothing to wait for makes no promise.
+  const known = shortcut?.verify(proof, policy.allowed);
+  if (known) return checkClaims(request, token, policy, known.payload, known.jkt);
+  return verifyWithJose(proof, policy, shortcut).then(({ payload, jkt }) =>
+    checkClaims(request, token, policy, payload, jkt),
+  );
+}
+
+/** The proof's claims against this request and its token; the key thumbprint with them. */
+function checkClaims(
+  request: AuthRequest,
+  token: string,
+  policy: DpopProofPolicy,
+  payload: JWTPayload,
+  jkt: string,
+): VerifiedProof {
   const { jti, htm, htu, iat, ath, nonce } = payload as JWTPayload & Record<string, unknown>;
   if (typeof jti !== 'string' || jti === '') throw invalidProof('The DPoP proof has no jti');
   if (htm !== request.method) throw invalidProof('The DPoP proof is for another method (htm)');
@@ -73,12 +81,28 @@ export async function verifyDpopProof(
   }
   if (ath !== accessTokenHash(token)) throw invalidProof('The DPoP proof is for another access token (ath)');
   if (policy.nonces) policy.nonces.check(nonce);
-  return {
-    jkt: await calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256'),
-    jti,
-    iat,
-    nonce: typeof nonce === 'string' ? nonce : undefined,
-  };
+  return { jkt, jti, iat, nonce: typeof nonce === 'string' ? nonce : undefined };
+}
+
+/** The proof's JWS by jose, with the key its header carries; the key is then remembered by the shortcut. */
+async function verifyWithJose(
+  proof: string,
+  policy: DpopProofPolicy,
+  shortcut: ProofShortcut | undefined,
+): Promise<{ payload: JWTPayload; jkt: string }> {
+  try {
+    const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      algorithms: [...policy.algorithms],
+      requiredClaims: ['jti', 'htm', 'htu', 'iat'],
+    });
+    const jwk = protectedHeader.jwk as Parameters<typeof calculateJwkThumbprint>[0];
+    const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    shortcut?.remember(jwk, protectedHeader.alg as string, jkt);
+    return { payload, jkt };
+  } catch (error) {
+    throw invalidProof(proofFault(error));
+  }
 }
 
 /** `ath`: base64url of the SHA-256 of the access token's ASCII. */

@@ -10,33 +10,10 @@
  * `crit`, `b64`, a key not yet chosen, several candidate keys, HS* secrets — returns undefined,
  * and the caller lets jose decide the whole token.
  */
-import { constants, KeyObject, verify as oneShotVerify } from 'node:crypto';
+import { KeyObject, verify as oneShotVerify } from 'node:crypto';
 import { base64url, decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, UnsecuredJWT } from 'jose';
 import { tokenRefusal } from '../core/errors.js';
-
-interface SignatureParameters {
-  /** The digest node:crypto is given (null: EdDSA hashes internally). */
-  digest: string | null;
-  /** JWS carries ECDSA signatures as r || s, not DER. */
-  ieeeP1363?: true;
-  /** RSASSA-PSS salt length in bytes: the digest's length. */
-  pssSaltLength?: number;
-}
-
-/** A Map, so that no header `alg` can find anything on a prototype. */
-const SIGNATURE_PARAMETERS: ReadonlyMap<string, SignatureParameters> = new Map<string, SignatureParameters>([
-  ['RS256', { digest: 'sha256' }],
-  ['RS384', { digest: 'sha384' }],
-  ['RS512', { digest: 'sha512' }],
-  ['PS256', { digest: 'sha256', pssSaltLength: 32 }],
-  ['PS384', { digest: 'sha384', pssSaltLength: 48 }],
-  ['PS512', { digest: 'sha512', pssSaltLength: 64 }],
-  ['ES256', { digest: 'sha256', ieeeP1363: true }],
-  ['ES384', { digest: 'sha384', ieeeP1363: true }],
-  ['ES512', { digest: 'sha512', ieeeP1363: true }],
-  ['EdDSA', { digest: null }],
-  ['Ed25519', { digest: null }],
-]);
+import { SIGNATURE_PARAMETERS, type VerifyKey, verifyKeyFor } from './jws-parameters.js';
 
 /** More (alg, kid) pairs than any JWK Set has; a bound all the same. */
 const MAX_KEYS_PER_SET = 64;
@@ -44,7 +21,6 @@ const MAX_KEYS_PER_SET = 64;
 /** `{"alg":"none"}`: the header under which jose's claims validation reads a verified payload. */
 const UNSECURED_HEADER = base64url.encode('{"alg":"none"}');
 
-type VerifyKey = Parameters<typeof oneShotVerify>[2];
 type Header = ReturnType<typeof decodeProtectedHeader>;
 
 export class SyncJwsVerifier {
@@ -144,12 +120,4 @@ function slotOf(header: { alg?: unknown; kid?: unknown }): string | undefined {
   if (typeof header.alg !== 'string') return undefined;
   if (header.kid !== undefined && typeof header.kid !== 'string') return undefined;
   return header.kid === undefined ? header.alg : `${header.alg} ${header.kid}`;
-}
-
-function verifyKeyFor(key: KeyObject, parameters: SignatureParameters): VerifyKey {
-  if (parameters.ieeeP1363) return { key, dsaEncoding: 'ieee-p1363' };
-  if (parameters.pssSaltLength !== undefined) {
-    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: parameters.pssSaltLength };
-  }
-  return key;
 }

@@ -6,6 +6,7 @@
  * not depend on their modules.
  */
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
+import { SyncProofVerifier } from './dpop-proof-sync.js';
 import { SyncJwsVerifier } from './jws-sync.js';
 import { SignatureBatch } from './signature-batch.js';
 import type { Reuse } from './token-format.js';
@@ -24,6 +25,13 @@ export interface SignatureShortcut {
   verify(token: string, keys: object, allowed: ReadonlySet<string>, options: JWTVerifyOptions): JWTPayload | undefined;
 }
 
+/** DPoP proofs by a client key seen before, checked on this thread. */
+export interface ProofShortcut {
+  remember(jwk: object, alg: string, jkt: string): void;
+  /** The payload and key thumbprint; throws a refusal; undefined when jose must decide. */
+  verify(proof: string, allowed: ReadonlySet<string>): { payload: JWTPayload; jkt: string } | undefined;
+}
+
 /** Checks deferred and run together. */
 export interface CheckBatch {
   defer<T>(check: () => T | Promise<T>): Promise<T>;
@@ -33,10 +41,12 @@ export interface SpeedUps {
   verifiedTokenCache?: <V>(maxEntries: number) => VerdictCache<V>;
   synchronousSignatures?: () => SignatureShortcut;
   signatureBatching?: () => CheckBatch;
+  synchronousProofs?: () => ProofShortcut;
 }
 
 export const speedUps: SpeedUps = {
   verifiedTokenCache: (maxEntries) => new VerifiedTokenCache(maxEntries),
   synchronousSignatures: () => new SyncJwsVerifier(),
   signatureBatching: () => new SignatureBatch(),
+  synchronousProofs: () => new SyncProofVerifier(),
 };

@@ -221,9 +221,20 @@ describe('DPoP: every proof check', () => {
     ['alg none', async (t) => [unsigned(t)]],
     ['HS256', async (t) => [await hs256(t)]],
   ];
-  it.each(cases)('%s: 401 invalid_dpop_proof with a DPoP challenge', async (_what, proofs) => {
+  // Twice: for a client key never seen (jose checks the proof), and for one whose proof was
+  // accepted before (the synchronous path checks it): the same refusals either way.
+  it.each(
+    cases.flatMap(([what, make]) => [
+      [`${what}, key not seen before`, make, false] as const,
+      [`${what}, key seen before`, make, true] as const,
+    ]),
+  )('%s: 401 invalid_dpop_proof with a DPoP challenge', async (_what, proofs, warm) => {
     const { server, events } = app();
     const token = await boundToken();
+    if (warm) {
+      expect((await dpopGet(server, token, [await proof(token)])).status).toBe(200);
+      expect((await dpopGet(server, token, [await proof(token, { signer: other })])).status).toBe(401);
+    }
     const res = await dpopGet(server, token, await proofs(token));
     expect(res.status).toBe(401);
     dpopChallenge(res.headers['www-authenticate'], 'invalid_dpop_proof');
