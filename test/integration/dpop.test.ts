@@ -254,7 +254,12 @@ describe('DPoP: every proof check', () => {
 
   it('a refused proof, or a good proof with a refused token, leaves its jti unused', async () => {
     const used: string[] = [];
-    const replayStore = { markUsed: (k: string) => (used.push(k), true) };
+    const replayStore = {
+      markUsed: (k: string) => {
+        used.push(k);
+        return true;
+      },
+    };
     const { server } = app({ dpop: { replayStore } });
     const token = await boundToken();
     await dpopGet(server, token, [await proof(token, { htm: 'POST' })]);
