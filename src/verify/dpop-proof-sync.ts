@@ -8,10 +8,10 @@
  * the ordinary (an unknown key, another `alg` for it, `crit`, `b64`, a `typ` spelt otherwise)
  * returns undefined, and jose decides the whole proof.
  */
-import { createPublicKey, type JsonWebKey, verify as oneShotVerify } from 'node:crypto';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { base64url, decodeProtectedHeader, type JWTPayload, UnsecuredJWT } from 'jose';
 import { tokenRefusal } from '../core/errors.js';
-import { SIGNATURE_PARAMETERS, type VerifyKey, verifyKeyFor } from './jws-parameters.js';
+import { checkCompactSignature, SIGNATURE_PARAMETERS, type VerifyKey, verifyKeyFor } from './jws-parameters.js';
 
 /** More client keys than one process sees at once in a session's lifetime; a bound all the same. */
 const MAX_KEYS = 10_000;
@@ -63,20 +63,8 @@ export class SyncProofVerifier {
     const known = this.known.get(JSON.stringify(jwk));
     const parameters = SIGNATURE_PARAMETERS.get(alg);
     if (!known || known.alg !== alg || !parameters) return undefined;
-    const signingInput = proof.slice(0, lastDot);
-    if (Buffer.byteLength(signingInput) !== signingInput.length) return undefined;
-    let signature: Uint8Array;
-    try {
-      signature = base64url.decode(proof.slice(lastDot + 1));
-    } catch {
-      return undefined;
-    }
-    let valid: boolean;
-    try {
-      valid = oneShotVerify(parameters.digest, Buffer.from(signingInput, 'latin1'), known.key, signature);
-    } catch {
-      valid = false;
-    }
+    const valid = checkCompactSignature(proof, lastDot, known.key, parameters);
+    if (valid === undefined) return undefined;
     if (!valid) throw tokenRefusal('The DPoP proof signature is invalid', 'invalid_dpop_proof');
     let payload: JWTPayload;
     try {

@@ -2,7 +2,8 @@
  * What node:crypto's one-shot `verify` needs for each JWS algorithm: the digest, ECDSA
  * signatures as r || s rather than DER, and RSASSA-PSS with a salt as long as the digest.
  */
-import { constants, type KeyObject, type verify as oneShotVerify } from 'node:crypto';
+import { constants, type KeyObject, verify as oneShotVerify } from 'node:crypto';
+import { base64url } from 'jose';
 
 export interface SignatureParameters {
   /** The digest node:crypto is given (null: EdDSA hashes internally). */
@@ -36,4 +37,31 @@ export function verifyKeyFor(key: KeyObject, parameters: SignatureParameters): V
     return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: parameters.pssSaltLength };
   }
   return key;
+}
+
+/**
+ * The signature of a compact JWS checked with `key`: true or false, or undefined when the JWS is
+ * for jose to judge (a signing input that is not ASCII, a signature that is not base64url).
+ * `lastDot` is the index of the dot before the signature.
+ */
+export function checkCompactSignature(
+  jws: string,
+  lastDot: number,
+  key: VerifyKey,
+  parameters: SignatureParameters,
+): boolean | undefined {
+  const signingInput = jws.slice(0, lastDot);
+  // The signing input is ASCII by construction in a compact JWS; anything else is jose's to refuse.
+  if (Buffer.byteLength(signingInput) !== signingInput.length) return undefined;
+  let signature: Uint8Array;
+  try {
+    signature = base64url.decode(jws.slice(lastDot + 1));
+  } catch {
+    return undefined;
+  }
+  try {
+    return oneShotVerify(parameters.digest, Buffer.from(signingInput, 'latin1'), key, signature);
+  } catch {
+    return false; // as jose: a signature the key cannot even read is a failed verification
+  }
 }

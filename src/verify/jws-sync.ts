@@ -10,10 +10,10 @@
  * `crit`, `b64`, a key not yet chosen, several candidate keys, HS* secrets — returns undefined,
  * and the caller lets jose decide the whole token.
  */
-import { KeyObject, verify as oneShotVerify } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { base64url, decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, UnsecuredJWT } from 'jose';
 import { tokenRefusal } from '../core/errors.js';
-import { SIGNATURE_PARAMETERS, type VerifyKey, verifyKeyFor } from './jws-parameters.js';
+import { checkCompactSignature, SIGNATURE_PARAMETERS, type VerifyKey, verifyKeyFor } from './jws-parameters.js';
 
 /** More (alg, kid) pairs than any JWK Set has; a bound all the same. */
 const MAX_KEYS_PER_SET = 64;
@@ -86,21 +86,8 @@ export class SyncJwsVerifier {
     const key = set.get(slot);
     const parameters = SIGNATURE_PARAMETERS.get(alg);
     if (key === undefined || parameters === undefined) return undefined;
-    const signingInput = token.slice(0, lastDot);
-    // The signing input is ASCII by construction in a compact JWS; anything else is jose's to refuse.
-    if (Buffer.byteLength(signingInput) !== signingInput.length) return undefined;
-    let signature: Uint8Array;
-    try {
-      signature = base64url.decode(token.slice(lastDot + 1));
-    } catch {
-      return undefined;
-    }
-    let valid: boolean;
-    try {
-      valid = oneShotVerify(parameters.digest, Buffer.from(signingInput, 'latin1'), key, signature);
-    } catch {
-      valid = false; // as jose: a signature the key cannot even read is a failed verification
-    }
+    const valid = checkCompactSignature(token, lastDot, key, parameters);
+    if (valid === undefined) return undefined;
     if (!valid) throw tokenRefusal('The token signature is invalid', 'invalid_signature');
 
     // The payload just verified, read by jose's claims validation (issuer, audience, exp, nbf,
