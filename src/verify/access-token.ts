@@ -13,7 +13,7 @@ import { type KeyBinding, keyBinding } from './confirmation.js';
 import { checkProof, type DpopPolicy, rememberProof } from './dpop.js';
 import type { VerifiedProof } from './dpop-proof.js';
 import { ResourceURL } from './resource-url.js';
-import { type ProofShortcut, type SpeedUps, speedUps, type VerdictCache } from './speed-ups.js';
+import { type CheckBatch, type ProofShortcut, type SpeedUps, speedUps, type VerdictCache } from './speed-ups.js';
 import type { TokenFormat, Verified } from './token-format.js';
 
 export interface AccessTokenPolicy {
@@ -66,6 +66,8 @@ export class AccessTokenVerifier {
   private readonly route: ResourceRef;
   private readonly verdicts: VerdictCache<Verdict> | undefined;
   private readonly proofShortcut: ProofShortcut | undefined;
+  /** DPoP proofs are signature checks too: batched the same way, when batching is on. */
+  private readonly proofBatch: CheckBatch | undefined;
 
   /** `using`: the speed-ups to build with (tests choose theirs). */
   constructor(
@@ -78,6 +80,7 @@ export class AccessTokenVerifier {
     this.route = { resource: new ResourceURL(policy.resource), resourceMetadataUrl: policy.resourceMetadataUrl };
     this.verdicts = policy.cacheMaxEntries > 0 ? using.verifiedTokenCache?.(policy.cacheMaxEntries) : undefined;
     this.proofShortcut = policy.dpop ? using.synchronousProofs?.() : undefined;
+    this.proofBatch = this.proofShortcut ? using.signatureBatching?.() : undefined;
   }
 
   /**
@@ -137,10 +140,13 @@ export class AccessTokenVerifier {
     if (binding.kind !== 'jkt' || !dpop) {
       throw tokenRefusal('This token is not bound to a key: present it as a Bearer token', 'invalid_token');
     }
-    const proof = checkProof(presented.token, binding.jkt, request, dpop, this.proofShortcut);
-    return proof instanceof Promise
-      ? proof.then((p) => this.acceptProven(verdict, p, dpop))
-      : this.acceptProven(verdict, proof, dpop);
+    const prove = (): AuthInfo | Promise<AuthInfo> => {
+      const proof = checkProof(presented.token, binding.jkt, request, dpop, this.proofShortcut);
+      return proof instanceof Promise
+        ? proof.then((p) => this.acceptProven(verdict, p, dpop))
+        : this.acceptProven(verdict, proof, dpop);
+    };
+    return this.proofBatch ? this.proofBatch.defer(prove) : prove();
   }
 
   /** The rest of the checks, then, last, the proof's replay check: used up only by an accepted request. */
