@@ -6,9 +6,11 @@
  * runs in rounds: each round measures every server once, in an order that rotates from round to
  * round, and a result is the median over the rounds of its ratio to the no-auth route of the same
  * round (a shared machine drifts by more than the differences being measured). RS256 and ES256,
- * four scenarios. Prints a table, checks every response's status, writes JSON and an SVG chart.
+ * four Bearer scenarios and two DPoP ones (a bound token with a fresh proof per request, reused
+ * or new; against express-oauth2-jwt-bearer, the peer that speaks DPoP). Prints a table, checks
+ * every response's status, writes JSON and an SVG chart.
  *
- *   npm run bench                       full run (about 25 minutes)
+ *   npm run bench                       full run (about 35 minutes)
  *   npm run bench -- --smoke            seconds; what `npm test` runs so this cannot rot
  *   npm run bench -- --skip-memory --rounds 5 --duration 4 --algs ES256 --scenarios never-seen
  *   npm run bench -- --variants no-auth,mcp-bearer-auth,mcp-bearer-auth-unbatched --out /tmp/ab
