@@ -19,20 +19,8 @@ export const ASYMMETRIC_ALGORITHMS = [
   'EdDSA',
   'Ed25519',
 ] as const;
-/** What a DPoP proof may be signed with: asymmetric only (the DPoP specification forbids MACs and `none`). */
-export const DPOP_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+/** What a DPoP proof may be signed with: the asymmetric algorithms (the DPoP specification forbids MACs and `none`). */
+export const DPOP_ALGORITHMS = ASYMMETRIC_ALGORITHMS;
 export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 
 export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;

@@ -130,11 +130,8 @@ export class AccessTokenVerifier {
   ): AuthInfo | Promise<AuthInfo> {
     const { binding } = verdict;
     const dpop = this.policy.dpop;
-    if (binding.kind === 'unsupported' || (binding.kind === 'jkt' && !dpop)) {
-      // The same answer as for a bound token without its proof: no proof this route accepts exists for it.
-      throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
-    }
-    if (presented.scheme === 'Bearer') {
+    // Bound, but presented as Bearer, or bound in a way no proof this route accepts can show.
+    if (presented.scheme === 'Bearer' || binding.kind === 'unsupported' || (binding.kind === 'jkt' && !dpop)) {
       throw tokenRefusal('This token is bound to a key: present it with its proof', 'sender_constrained_token');
     }
     if (binding.kind !== 'jkt' || !dpop) {

@@ -103,7 +103,7 @@ describe.each(['v2', 'v1'] as const)('official MCP SDK %s end to end (server and
     // Bearer first, then DPoP: both schemes are accepted, and each challenge names the metadata.
     const metadata = `${new URL(endpoint).origin}/.well-known/oauth-protected-resource/mcp`;
     expect(res.headers.get('www-authenticate')).toBe(
-      `Bearer resource_metadata="${metadata}", scope="mcp:read", DPoP resource_metadata="${metadata}", scope="mcp:read", algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA Ed25519"`,
+      `Bearer resource_metadata="${metadata}", scope="mcp:read", DPoP resource_metadata="${metadata}", scope="mcp:read", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"`,
     );
   });
 });

@@ -39,7 +39,7 @@ const token = () => issuer.token().audience(RESOURCE).subject('u1').clientId('c1
 
 /** Parses `Bearer a="x", b="y"` strictly (quoted-strings with escapes) into a map. */
 /** Every asymmetric algorithm: what DPoP challenges name when the metadata configures none. */
-const DPOP_ALGS = 'ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA Ed25519';
+const DPOP_ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519';
 
 function challenge(header: string | undefined): Record<string, string> {
   expect(header).toMatch(/^Bearer( |$)/);

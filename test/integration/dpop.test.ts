@@ -290,7 +290,7 @@ describe('DPoP: challenges and modes', () => {
     const res = await request(server).get('/mcp');
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe(
-      `Bearer resource_metadata="${METADATA}", scope="read", DPoP resource_metadata="${METADATA}", scope="read", algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA Ed25519"`,
+      `Bearer resource_metadata="${METADATA}", scope="read", DPoP resource_metadata="${METADATA}", scope="read", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"`,
     );
   });
 
