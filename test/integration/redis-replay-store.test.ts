@@ -1,15 +1,18 @@
 /**
  * The DPoP replay store shared through a real Redis (REDIS_URL, default redis://127.0.0.1:6379),
- * with both client libraries: two server instances, each with its own MCPAuth, its own Redis
- * connection and its own HTTP server, stand for two processes behind one resource. A proof
- * accepted by one and replayed to the other is refused; with the in-memory store (each instance
+ * with both client libraries: two server processes (fixtures/replay-instance.ts), each with its
+ * own MCPAuth, its own Redis connection and its own HTTP server, behind one resource. A proof
+ * accepted by one and replayed to the other is refused; with the in-memory store (each process
  * its own) the same replay is accepted. A Redis that stops answering gives 503 at once, and
  * service comes back by itself. Without a Redis these tests are skipped with a notice, except
  * under CI=true, where a missing Redis fails the run.
  */
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { Redis as IORedis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, type JWK, SignJWT } from 'jose';
@@ -60,7 +63,41 @@ afterAll(async () => {
   await issuer?.close();
 });
 
-/** One instance: its own MCPAuth and HTTP server, sharing nothing with another but `replayStore`. */
+/**
+ * One server process sharing nothing with another but what `store` shares. Resolves with its URL
+ * once it listens; it exits when the test closes its stdin.
+ */
+async function processInstance(store: 'memory' | 'node-redis' | 'ioredis', prefix = ''): Promise<string> {
+  const script = fileURLToPath(new URL('./fixtures/replay-instance.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ISSUER: issuer.issuer, RESOURCE, STORE: store, REDIS_URL, PREFIX: prefix },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  closers.push(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stdin.end();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+  });
+  const lines = createInterface({ input: child.stdout });
+  const started = new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`replay-instance (${store}) exited with ${code} before listening`)));
+  });
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`replay-instance (${store}) did not listen within 20 s`)), 20_000).unref(),
+  );
+  return Promise.race([started, timeout]);
+}
+
+/** The process that answered: each instance reports its pid. */
+async function answeredBy(response: Response): Promise<number> {
+  return ((await response.json()) as { pid: number }).pid;
+}
+
+/** One in-process instance: its own MCPAuth and HTTP server, sharing nothing with another but `replayStore`. */
 async function instance(replayStore: ReplayStore): Promise<string> {
   const mcpAuth = new MCPAuth({
     protectedResources: {
@@ -91,7 +128,7 @@ async function proofFor(token: string): Promise<string> {
 const call = (url: string, token: string, proof: string) =>
   fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
 
-const clients: [string, () => Promise<RedisClientLike & { quit(): Promise<unknown> }>][] = [
+const clients: ['node-redis' | 'ioredis', () => Promise<RedisClientLike & { quit(): Promise<unknown> }>][] = [
   [
     'node-redis',
     async () => {
@@ -112,31 +149,30 @@ const clients: [string, () => Promise<RedisClientLike & { quit(): Promise<unknow
   ],
 ];
 
-describe.skipIf(!redisAnswers).each(clients)('redisReplayStore with %s', (_name, connect) => {
-  it('a proof accepted by one instance is refused as a replay by the other', async () => {
+describe.skipIf(!redisAnswers).each(clients)('redisReplayStore with %s', (name, connect) => {
+  it('two server processes: a proof accepted by one is refused as a replay by the other', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const [a, b] = [await connect(), await connect()];
-    closers.push(
-      () => a.quit(),
-      () => b.quit(),
-    );
-    const one = await instance(redisReplayStore(a, { prefix }));
-    const two = await instance(redisReplayStore(b, { prefix }));
+    const [one, two] = await Promise.all([processInstance(name, prefix), processInstance(name, prefix)]);
     const token = await issuer.token().scopes('read').claim('cnf', { jkt: key.jkt }).sign();
     const proof = await proofFor(token);
-    expect((await call(one, token, proof)).status).toBe(200);
+    const accepted = await call(one, token, proof);
+    expect(accepted.status).toBe(200);
     const replayed = await call(two, token, proof);
     expect(replayed.status).toBe(401);
     expect(replayed.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof"');
     expect(((await replayed.json()) as { error_description: string }).error_description).toBe(
       'The DPoP proof has been used before',
     );
-    // The key is bounded and prefixed, and ends with the proof's window.
-    const keys = await (a as unknown as { keys?: (p: string) => Promise<string[]> }).keys?.(`${prefix}*`);
-    if (keys) {
-      expect(keys).toHaveLength(1);
-      expect(keys[0]?.length).toBeLessThanOrEqual(prefix.length + 43);
-    }
+    // A fresh proof is accepted by the second process: it is a separate, working instance.
+    const fresh = await call(two, token, await proofFor(token));
+    expect(fresh.status).toBe(200);
+    expect(await answeredBy(fresh)).not.toBe(await answeredBy(accepted));
+    // One key per accepted proof, bounded and prefixed.
+    const admin = await connect();
+    closers.push(() => admin.quit());
+    const keys = await (admin as unknown as { keys: (p: string) => Promise<string[]> }).keys(`${prefix}*`);
+    expect(keys).toHaveLength(2);
+    for (const k of keys) expect(k.length).toBeLessThanOrEqual(prefix.length + 43);
   });
 
   it('Redis that stops answering: 503 with Retry-After within the bound, and service resumes by itself', async () => {
@@ -166,9 +202,8 @@ describe.skipIf(!redisAnswers).each(clients)('redisReplayStore with %s', (_name,
 });
 
 describe('memoryReplayStore', () => {
-  it('each instance remembers its own proofs: a replay to another instance is accepted within the window', async () => {
-    const one = await instance(memoryReplayStore());
-    const two = await instance(memoryReplayStore());
+  it('each process remembers its own proofs: a replay to another process is accepted within the window', async () => {
+    const [one, two] = await Promise.all([processInstance('memory'), processInstance('memory')]);
     const token = await issuer.token().scopes('read').claim('cnf', { jkt: key.jkt }).sign();
     const proof = await proofFor(token);
     expect((await call(one, token, proof)).status).toBe(200);
