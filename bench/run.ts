@@ -7,10 +7,11 @@
  * round, and a result is the median over the rounds of its ratio to the no-auth route of the same
  * round (a shared machine drifts by more than the differences being measured). RS256 and ES256,
  * four Bearer scenarios and two DPoP ones (a bound token with a fresh proof per request, reused
- * or new; against express-oauth2-jwt-bearer, the peer that speaks DPoP). Prints a table, checks
- * every response's status, writes JSON and an SVG chart.
+ * or new; against express-oauth2-jwt-bearer, the peer that speaks DPoP), then two memory floods
+ * (distinct tokens; distinct DPoP proofs). Prints a table, checks every response's status,
+ * writes JSON and an SVG chart.
  *
- *   npm run bench                       full run (about 35 minutes)
+ *   npm run bench                       full run (about 45 minutes)
  *   npm run bench -- --smoke            seconds; what `npm test` runs so this cannot rot
  *   npm run bench -- --skip-memory --rounds 5 --duration 4 --algs ES256 --scenarios never-seen
  *   npm run bench -- --variants no-auth,mcp-bearer-auth,mcp-bearer-auth-unbatched --out /tmp/ab
@@ -99,6 +100,9 @@ const dpopPerRound = option('dpop', smoke ? 100 : 4_000);
 const neverSeenWarmup = smoke ? 0 : 2_000;
 const inProcessPerRound = smoke ? 10 : 1500;
 const memoryRequests = option('memory-requests', smoke ? 3_000 : 1_000_000);
+/** The DPoP flood (once, after the last algorithm): requests in all, in chunks minted just before they go. */
+const dpopMemoryRequests = option('dpop-memory-requests', smoke ? 800 : 600_000);
+const dpopMemoryChunk = smoke ? 400 : 20_000;
 const MEMORY_CAP_MB = 150;
 const RESOURCE = 'http://127.0.0.1:9/mcp';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -148,21 +152,59 @@ const range = (values: readonly number[]): [number, number] => [Math.min(...valu
 // The load generator stays off the servers' core.
 if (pinned) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 
-async function startServer(variant: Variant, issuer: string): Promise<{ url: string; child: ChildProcess }> {
-  const command = [process.execPath, '--import', 'tsx', join(here, 'servers.ts'), variant, issuer, RESOURCE];
+interface BenchServer {
+  url: string;
+  child: ChildProcess;
+  /**
+   * After a full collection (servers started with `gc`), in MB: what the server still holds (V8
+   * heap in use plus memory outside it, such as buffers), and the V8 heap's size.
+   */
+  retained(): Promise<{ mb: number; heapTotalMb: number }>;
+}
+
+async function startServer(variant: Variant, issuer: string, options: { gc?: boolean } = {}): Promise<BenchServer> {
+  const command = [
+    process.execPath,
+    ...(options.gc ? ['--expose-gc'] : []),
+    '--import',
+    'tsx',
+    join(here, 'servers.ts'),
+    variant,
+    issuer,
+    RESOURCE,
+  ];
   const child = pinned
     ? spawn('taskset', ['-c', '0', ...command], { stdio: ['ignore', 'pipe', 'inherit'] })
     : spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const retained: ((memory: { mb: number; heapTotalMb: number }) => void)[] = [];
+  let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /READY (\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
+      for (let at = out.indexOf('RETAINED '); at !== -1; at = out.indexOf('RETAINED ')) {
+        const end = out.indexOf('\n', at);
+        if (end === -1) break;
+        const m = JSON.parse(out.slice(at + 'RETAINED '.length, end)) as Record<string, number>;
+        out = out.slice(end + 1);
+        retained.shift()?.({
+          mb: ((m.heapUsed ?? 0) + (m.external ?? 0)) / 2 ** 20,
+          heapTotalMb: (m.heapTotal ?? 0) / 2 ** 20,
+        });
+      }
     });
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}/mcp`, child };
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    child,
+    retained: () =>
+      new Promise((resolve) => {
+        retained.push(resolve);
+        child.kill('SIGUSR2');
+      }),
+  };
 }
 
 /** CPU time (user + system, every thread) the process has used, in ms. */
@@ -284,16 +326,77 @@ async function coldStart(alg: TestIssuerAlg): Promise<{ discovery: number; jwks:
   }
 }
 
-async function memoryFlood(alg: TestIssuerAlg, issuer: TestIssuer, valid: readonly string[]) {
-  const server = await startServer('mcp-bearer-auth', issuer.issuer);
+/** A memory flood's outcome: RSS (polled for its peak) and what the server retains after a collection, in MB. */
+interface MemoryResult {
+  alg: TestIssuerAlg;
+  flood: 'bearer' | 'dpop';
+  requests: number;
+  seconds: number;
+  before: number;
+  peak: number;
+  after: number;
+  retainedBefore: number;
+  retainedAfter: number;
+  /** The server's V8 heap size after the last collection: the high-water mark RSS keeps. */
+  heapTotalAfter: number;
+  rssAfterChunks: number[];
+  retainedAfterChunks: number[];
+  statuses: Record<string, number>;
+  errors: number;
+  /** Responses whose status is not the one expected for their request. */
+  unexpected: number;
+}
+
+/** Watches a server's memory from now on, until `stop`. */
+async function watchMemory(server: BenchServer) {
   const pid = server.child.pid as number;
+  const retainedBefore = (await server.retained()).mb;
+  const before = rssMb(pid);
+  let peak = before;
+  const poll = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 200);
+  const rssAfterChunks: number[] = [];
+  const retainedAfterChunks: number[] = [];
+  return {
+    async chunkDone() {
+      rssAfterChunks.push(rssMb(pid));
+      retainedAfterChunks.push((await server.retained()).mb);
+    },
+    async stop() {
+      clearInterval(poll);
+      const after = rssMb(pid);
+      const retained = await server.retained();
+      return {
+        before,
+        peak: Math.max(peak, after),
+        after,
+        retainedBefore,
+        retainedAfter: retained.mb,
+        heapTotalAfter: retained.heapTotalMb,
+        rssAfterChunks,
+        retainedAfterChunks,
+      };
+    },
+  };
+}
+
+/** autocannon's status counts, added into `into`. */
+function addStatuses(into: Record<string, number>, result: autocannon.Result): Record<string, number> {
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
+    into[code] = (into[code] ?? 0) + (stat as { count: number }).count;
+  return into;
+}
+
+/** How far `statuses` are from `accepted` 200s and the rest 401s. */
+const unexpectedStatuses = (statuses: Record<string, number>, total: number, accepted: number) =>
+  Math.abs((statuses['200'] ?? 0) - accepted) + Math.abs((statuses['401'] ?? 0) - (total - accepted));
+
+async function memoryFlood(alg: TestIssuerAlg, issuer: TestIssuer, valid: readonly string[]): Promise<MemoryResult> {
+  const server = await startServer('mcp-bearer-auth', issuer.issuer, { gc: true });
   try {
     await load(server.url, valid.slice(0, 100), 0.5);
-    const before = rssMb(pid);
-    let peak = before;
-    const poll = setInterval(() => {
-      peak = Math.max(peak, rssMb(pid));
-    }, 200);
+    const watch = await watchMemory(server);
     // Distinct tokens: 10% valid (cycling a pool larger than the cache), 45% bad signatures, 45% garbage.
     const [head, payload, signature] = (valid[0] as string).split('.') as [string, string, string];
     let n = 0;
@@ -318,16 +421,72 @@ async function memoryFlood(alg: TestIssuerAlg, issuer: TestIssuer, valid: readon
         },
       ],
     });
-    clearInterval(poll);
-    peak = Math.max(peak, rssMb(pid));
+    const seconds = (Date.now() - started) / 1000;
+    const statuses = addStatuses({}, result);
     return {
       alg,
+      flood: 'bearer',
       requests: result.requests.total,
-      seconds: (Date.now() - started) / 1000,
-      before,
-      peak,
-      after: rssMb(pid),
+      seconds,
+      ...(await watch.stop()),
+      statuses,
       errors: result.errors,
+      unexpected: unexpectedStatuses(statuses, memoryRequests, Math.ceil(memoryRequests / 10)),
+    };
+  } finally {
+    server.child.kill();
+  }
+}
+
+/**
+ * A flood of distinct DPoP proofs against the stores they can fill, in chunks (a proof is good
+ * for minutes, so each chunk's are minted just before it is sent): half are accepted (one bound
+ * token, a new `jti` each: each enters the replay store, three times as many as it holds by the
+ * end), a quarter are valid proofs from a new key each with the same token (refused, not the key
+ * it is bound to; the proof-key shortcut remembers each key), and a quarter are malformed.
+ */
+async function dpopMemoryFlood(alg: TestIssuerAlg, issuer: TestIssuer): Promise<MemoryResult> {
+  const server = await startServer('mcp-bearer-auth', issuer.issuer, { gc: true });
+  try {
+    const holder = await dpopClientKey();
+    const token = await bindToken(issuer, holder);
+    const request = async (n: number): Promise<LoadRequest> => {
+      const authorization = `DPoP ${token}`;
+      if (n % 2 === 0) return { authorization, dpop: await dpopProof(holder, token, RESOURCE) };
+      if (n % 4 === 1) return { authorization, dpop: await dpopProof(await dpopClientKey(), token, RESOURCE) };
+      const id = n.toString(36).padStart(8, '0');
+      return { authorization, dpop: `eyJ${id}.${id}.${id}` };
+    };
+    await load(server.url, await Promise.all(Array.from({ length: 100 }, (_, n) => request(n * 2))), 0, true);
+    const watch = await watchMemory(server);
+    const statuses: Record<string, number> = {};
+    let sent = 0;
+    let errors = 0;
+    const started = Date.now();
+    while (sent < dpopMemoryRequests) {
+      const size = Math.min(dpopMemoryChunk, dpopMemoryRequests - sent);
+      const requests: LoadRequest[] = [];
+      // Minted in batches: signing and key generation run on the thread pool.
+      for (let k = 0; k < size; k += 500) {
+        const batch = Array.from({ length: Math.min(500, size - k) }, (_, j) => request(sent + k + j));
+        requests.push(...(await Promise.all(batch)));
+      }
+      const result = await load(server.url, requests, 0, true);
+      addStatuses(statuses, result);
+      errors += result.errors + result.timeouts;
+      sent += size;
+      await watch.chunkDone();
+    }
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      alg,
+      flood: 'dpop',
+      requests: sent,
+      seconds,
+      ...(await watch.stop()),
+      statuses,
+      errors,
+      unexpected: unexpectedStatuses(statuses, sent, Math.ceil(sent / 2)),
     };
   } finally {
     server.child.kill();
@@ -336,7 +495,7 @@ async function memoryFlood(alg: TestIssuerAlg, issuer: TestIssuer, valid: readon
 
 const rows: Row[] = [];
 const checks: { name: string; ok: boolean; detail: string }[] = [];
-const memory: Awaited<ReturnType<typeof memoryFlood>>[] = [];
+const memory: MemoryResult[] = [];
 const inProcess: InProcessRow[] = [];
 const children: ChildProcess[] = [];
 process.on('exit', () => {
@@ -491,7 +650,11 @@ for (const alg of algs) {
       perRound: inProcessPerRound,
     })),
   );
-  if (!flag('skip-memory')) memory.push(await memoryFlood(alg, issuer, fresh));
+  if (!flag('skip-memory')) {
+    memory.push(await memoryFlood(alg, issuer, fresh));
+    // Proofs are ES256 whatever the issuer signs with, and the flood's one token is verified once.
+    if (alg === algs[algs.length - 1]) memory.push(await dpopMemoryFlood(alg, issuer));
+  }
   for (const child of children.splice(0)) child.kill();
   await issuer.close();
 }
@@ -504,11 +667,29 @@ for (const row of rows.filter((r) => r.variant === 'mcp-bearer-auth')) {
     detail: JSON.stringify(row.statuses),
   });
 }
+// Bearer: resident memory, as since the first runs. DPoP: what the server retains after a
+// collection, and that it stops growing once the stores are full (the second half of the
+// chunks); RSS, which keeps the V8 heap's high-water mark from the key imports, is reported.
 for (const m of memory) {
+  const grew = m.flood === 'dpop' ? m.retainedAfter - m.retainedBefore : m.peak - m.before;
+  const half = m.retainedAfterChunks[Math.floor(m.retainedAfterChunks.length / 2) - 1] ?? m.retainedBefore;
+  const flat = m.flood !== 'dpop' || m.retainedAfter - half < 5;
+  const what =
+    m.flood === 'dpop'
+      ? 'distinct DPoP proofs (half accepted, a quarter from other keys, a quarter malformed) -> retained memory growth'
+      : 'distinct tokens (valid and invalid) -> RSS growth';
+  const mb = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
   checks.push({
-    name: `memory ${m.alg}: ${m.requests.toLocaleString('en')} distinct tokens (valid and invalid) -> RSS growth under ${MEMORY_CAP_MB} MB`,
-    ok: m.peak - m.before < MEMORY_CAP_MB && m.errors === 0,
-    detail: `RSS ${m.before.toFixed(0)} MB -> peak ${m.peak.toFixed(0)} MB (end ${m.after.toFixed(0)} MB) in ${m.seconds.toFixed(0)}s`,
+    name: `memory ${m.alg}: ${m.requests.toLocaleString('en')} ${what} under ${MEMORY_CAP_MB} MB${m.flood === 'dpop' ? ', flat over the second half' : ''}, every status as expected`,
+    ok: grew < MEMORY_CAP_MB && flat && m.errors === 0 && m.unexpected === 0,
+    detail: [
+      `RSS ${m.before.toFixed(0)} MB -> peak ${m.peak.toFixed(0)} MB (end ${m.after.toFixed(0)} MB) in ${m.seconds.toFixed(0)}s`,
+      `retained ${m.retainedBefore.toFixed(0)} -> ${m.retainedAfter.toFixed(0)} MB (V8 heap ${m.heapTotalAfter.toFixed(0)} MB)`,
+      `statuses ${JSON.stringify(m.statuses)}`,
+      ...(m.rssAfterChunks.length > 0
+        ? [`after each chunk: RSS ${mb(m.rssAfterChunks)} MB; retained ${mb(m.retainedAfterChunks)} MB`]
+        : []),
+    ].join('; '),
   });
 }
 

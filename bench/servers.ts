@@ -135,3 +135,10 @@ const server = app.listen(0, '127.0.0.1', () => {
   console.log(`READY ${typeof address === 'object' && address ? address.port : 0}`);
 });
 process.on('SIGTERM', () => process.exit(0));
+// The memory floods ask what the server still holds (after a full collection, when started with
+// --expose-gc): its caches and stores, as opposed to RSS, which keeps the heap's high-water mark.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { heapUsed, heapTotal, external } = process.memoryUsage();
+  console.log(`RETAINED ${JSON.stringify({ heapUsed, heapTotal, external })}`);
+});

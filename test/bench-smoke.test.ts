@@ -31,7 +31,8 @@ describe('npm run bench -- --smoke', () => {
     expect(stdout).not.toMatch(/\| (never-seen|bad-signature) \| req\.auth-only \|/);
     expect(stdout).toMatch(/^PASS {2}cold start ES256/m);
     expect(stdout).toMatch(/^PASS {2}ES256 bad-signature: every response 401/m);
-    expect(stdout).toMatch(/^PASS {2}memory ES256/m);
+    expect(stdout).toMatch(/^PASS {2}memory ES256: 3,000 distinct tokens/m);
+    expect(stdout).toMatch(/^PASS {2}memory ES256: 800 distinct DPoP proofs .*"200":400,"401":400/m);
     expect(stdout).not.toMatch(/^FAIL/m);
   }, 150_000);
 });

@@ -98,8 +98,9 @@ export interface ProtectedResourceConfig {
 
 /**
  * Where the `jti` of accepted DPoP proofs is remembered, so that a proof cannot be replayed.
- * `markUsed` answers true for a key not seen within `ttlMs`, false for a replay; throwing or
- * rejecting means it cannot answer (the request is answered 503).
+ * `markUsed` answers true for a key not seen within `ttlMs` (and remembers it for that long),
+ * false for a replay or a key it cannot vouch for; throwing or rejecting means it cannot answer
+ * (the request is answered 503).
  */
 export interface ReplayStore {
   markUsed(key: string, ttlMs: number): boolean | Promise<boolean>;

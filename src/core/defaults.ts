@@ -9,6 +9,10 @@ export const DEFAULTS = {
   dpopProofMaxAgeSeconds: 300,
   /** MCPAuth `dpop.nonce.lifetime`. */
   dpopNonceLifetimeSeconds: 300,
+  /** memoryReplayStore `maxEntries`: accepted proofs remembered at once. */
+  replayStoreMaxEntries: 100_000,
+  /** redisReplayStore `timeoutMs`: the wait for Redis before answering 503. */
+  redisReplayStoreTimeoutMs: 500,
   /** bearerAuth `claimCheckError`. */
   claimCheckError: 'insufficient_scope',
   /** bearerAuth `showErrorDetails` (and requireToolScopes'). */

@@ -5,6 +5,7 @@
  * has; this package depends on neither.
  */
 import type { ReplayStore } from '../config/types.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { MCPAuthAuthServerError } from '../core/errors.js';
 
 /** The part of a Redis client used here: node-redis's `sendCommand`, or ioredis's `call`. */
@@ -33,7 +34,7 @@ export function redisReplayStore(client: RedisClientLike, options: RedisReplaySt
     throw new TypeError('redisReplayStore: expected a node-redis or ioredis client');
   }
   const prefix = options.prefix ?? 'mcp-bearer-auth:dpop:';
-  const timeoutMs = options.timeoutMs ?? 500;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.redisReplayStoreTimeoutMs;
   const set = (key: string, ttlMs: number): Promise<unknown> => {
     const args = [`${prefix}${key}`, '1', 'PX', String(Math.max(1, Math.ceil(ttlMs))), 'NX'];
     // ioredis has both `call` and a `sendCommand` of another shape: `call` first.
