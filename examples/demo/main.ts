@@ -11,10 +11,13 @@ try {
     result.whoami.subject === 'demo-user' &&
     result.stepUp.scopesAfter.includes('todo:write') &&
     result.wrongAudience.status.includes('invalid_token') &&
-    (sdk === 'v1' || result.dpop?.tokenType === 'DPoP');
+    (sdk === 'v1' ||
+      [result.dpop?.withNonces, result.dpop?.withoutNonces].every(
+        (scene) => scene?.tokenType === 'DPoP' && scene.scopesAfter.includes('todo:write'),
+      ));
   console.log(
     ok
-      ? `Demo complete: authorized, stepped up, and refused a token for another resource${sdk === 'v2' ? '; then the same over DPoP' : ''}.`
+      ? `Demo complete: authorized, stepped up, and refused a token for another resource${sdk === 'v2' ? '; then the same over DPoP, with nonces and without' : ''}.`
       : 'Demo finished with unexpected results.',
   );
   process.exitCode = ok ? 0 : 1;

@@ -8,8 +8,9 @@
  * 2. add-todo needs todo:write, which the first token lacks: 403 insufficient_scope -> step-up
  *    authorization for the wider scope -> the call succeeds.
  * 3. A token issued for another resource is refused with 401, and the client reports it.
- * 4. (SDK v2) The same over DPoP: a token bound to the client's key, a proof on every request,
- *    and the resource server's nonce, which the client is told about and retries with.
+ * 4. (SDK v2) Scenes 1 and 2 over DPoP: a token bound to the client's key and a proof on every
+ *    request, with the resource server's nonces (the client is told one and retries with it),
+ * 5. and the same again against a server that issues no nonces.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -78,10 +79,24 @@ export async function startDemoServers(
   };
 }
 
+/** Scenes 1 and 2 over DPoP, as whoami saw them. */
+export interface DpopScene {
+  tokenType: string;
+  jkt: string;
+  /** `use_dpop_nonce` challenges the client met (and retried after). */
+  nonceChallenges: number;
+  /** The step-up challenge's scope, the todo added after it, and whoami's scopes then. */
+  challengeScope: string | undefined;
+  todo: { id: number; text: string };
+  scopesAfter: string[];
+  /** The key that signed the proofs after the step-up: the one the new token is bound to. */
+  jktAfter: string;
+}
+
 export interface DemoResult {
   whoami: { subject: string; clientId: string; scopes: string[] };
-  /** SDK v2 only: whoami over DPoP. */
-  dpop?: { tokenType: string; jkt: string; nonceChallenges: number };
+  /** SDK v2 only: scenes 1 and 2 over DPoP, with the resource server's nonces and without. */
+  dpop?: { withNonces: DpopScene; withoutNonces: DpopScene };
   stepUp: { challengeScope: string | undefined; scopesAfter: string[]; todo: { id: number; text: string } };
   wrongAudience: { status: string; error: string };
   events: HeadlessAuthEvent[];
@@ -154,24 +169,57 @@ export async function runDemo(log: Log = () => {}, sdk: ServerSdk = 'v2'): Promi
     }
     let dpop: DemoResult['dpop'];
     if (sdk === 'v2') {
-      log('4. The same over DPoP: a token bound to the client key, a proof per request');
-      const firstDpop = events.length;
-      const bound = new HeadlessOAuthClientProvider({ clientName: 'mcp-bearer-auth demo (DPoP)', onEvent, dpop: true });
-      const dpopClient = (await connectClient(sdk, new URL(servers.mcpUrl), bound)).mcp;
-      clients.push(dpopClient);
-      const seen = caller(await dpopClient.callTool({ name: 'whoami', arguments: {} }));
-      dpop = {
-        tokenType: String(seen.tokenType),
-        jkt: String(seen.jkt),
-        nonceChallenges: events.slice(firstDpop).filter((e) => e.message.includes('use_dpop_nonce')).length,
-      };
-      log(`  whoami    tokenType=${dpop.tokenType} jkt=${dpop.jkt} (the key that signed each proof)\n`);
+      log('4. Scenes 1 and 2 over DPoP: a token bound to the client key, a proof per request, and nonces');
+      const withNonces = await dpopScene(servers.mcpUrl, events, onEvent, clients, log);
+      log('5. The same against a server that issues no nonces');
+      const plain = await startDemoServers({}, sdk);
+      const plainClients: McpClient[] = [];
+      try {
+        const withoutNonces = await dpopScene(plain.mcpUrl, events, onEvent, plainClients, log);
+        dpop = { withNonces, withoutNonces };
+      } finally {
+        for (const c of plainClients) await c.close().catch(() => {});
+        await plain.close();
+      }
     }
     return { whoami, stepUp, wrongAudience, dpop, events };
   } finally {
     for (const c of clients) await c.close().catch(() => {});
     await servers.close();
   }
+}
+
+/** whoami over DPoP, add-todo through its 403 and the step-up, whoami again. */
+async function dpopScene(
+  mcpUrl: string,
+  events: HeadlessAuthEvent[],
+  onEvent: (e: HeadlessAuthEvent) => void,
+  clients: McpClient[],
+  log: Log,
+): Promise<DpopScene> {
+  const first = events.length;
+  const bound = new HeadlessOAuthClientProvider({ clientName: 'mcp-bearer-auth demo (DPoP)', onEvent, dpop: true });
+  const { client: sdkClient, mcp: client } = await connectClient('v2', new URL(mcpUrl), bound);
+  clients.push(client);
+  const seen = caller(await client.callTool({ name: 'whoami', arguments: {} }));
+  log(`  whoami    tokenType=${String(seen.tokenType)} jkt=${String(seen.jkt)} (the key that signed each proof)`);
+  const added = await withStepUp(sdkClient, bound, () =>
+    client.callTool({ name: 'add-todo', arguments: { text: 'over DPoP' } }),
+  );
+  const todo = caller(added) as { id: number; text: string };
+  const after = caller(await client.callTool({ name: 'whoami', arguments: {} }));
+  const stepUpEvent = events.slice(first).find((e) => e.kind === 'step-up');
+  log(`  add-todo  ${JSON.stringify(todo)}`);
+  log(`  whoami    tokenType=${String(after.tokenType)} scopes now ${(after.scopes as string[]).join(' ')}\n`);
+  return {
+    tokenType: String(seen.tokenType),
+    jkt: String(seen.jkt),
+    nonceChallenges: events.slice(first).filter((e) => e.message.includes('use_dpop_nonce')).length,
+    challengeScope: stepUpEvent ? /"([^"]*)"/.exec(stepUpEvent.message)?.[1] : undefined,
+    todo,
+    scopesAfter: after.scopes as string[],
+    jktAfter: String(after.jkt),
+  };
 }
 
 function caller(result: Record<string, unknown>): Record<string, unknown> {

@@ -27,10 +27,23 @@ describe.each(['v2', 'v1'] as const)('end to end with oidc-provider and the MCP 
       /^401 Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="todo:read", DPoP resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="todo:read", algs="[^"]+"$/,
     );
     expect(result.whoami).toMatchObject({ subject: 'demo-user', scopes: ['todo:read'] });
-    // Scene 4 (v2): over DPoP, through the nonce challenge.
+    // Scenes 4 and 5 (v2): whoami and the step-up over DPoP, with the resource server's nonces
+    // (the client meets use_dpop_nonce and retries) and without (it never does).
     if (sdk === 'v2') {
-      expect(result.dpop).toMatchObject({ tokenType: 'DPoP', jkt: expect.stringMatching(/^[\w-]{43}$/) });
-      expect(result.dpop?.nonceChallenges).toBeGreaterThan(0);
+      const { withNonces, withoutNonces } = result.dpop ?? {};
+      for (const scene of [withNonces, withoutNonces]) {
+        expect(scene).toMatchObject({
+          tokenType: 'DPoP',
+          jkt: expect.stringMatching(/^[\w-]{43}$/),
+          challengeScope: 'todo:write todo:read',
+          todo: { text: 'over DPoP' },
+        });
+        expect(scene?.scopesAfter.sort()).toEqual(['todo:read', 'todo:write']);
+        expect(scene?.jktAfter).toBe(scene?.jkt);
+      }
+      expect(withNonces?.nonceChallenges).toBeGreaterThan(0);
+      expect(withoutNonces?.nonceChallenges).toBe(0);
+      expect(withoutNonces?.jkt).not.toBe(withNonces?.jkt);
     } else expect(result.dpop).toBeUndefined();
     expect(result.whoami.clientId).not.toBe('');
 
@@ -50,6 +63,10 @@ describe.each(['v2', 'v1'] as const)('end to end with oidc-provider and the MCP 
     expect(stdout).toContain('step-up   403 insufficient_scope, step-up to scope "todo:write todo:read"');
     expect(stdout).toMatch(/whoami +scopes now todo:read todo:write/);
     expect(stdout).toContain('Demo complete');
+    if (sdk === 'v2') {
+      expect(stdout).toMatch(/whoami +tokenType=DPoP jkt=[\w-]{43} /);
+      expect(stdout).toContain('then the same over DPoP, with nonces and without.');
+    }
   });
 });
 
