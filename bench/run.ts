@@ -577,9 +577,7 @@ for (const alg of algs) {
       : scenario === 'never-seen'
         ? await load(servers.get(variant) as string, neverSeen(round), duration, true)
         : await load(servers.get(variant) as string, tokens[scenario as keyof typeof tokens], duration);
-    const statuses: Record<string, number> = {};
-    for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
-      statuses[code] = (stat as { count: number }).count;
+    const statuses = addStatuses({}, result);
     return {
       rps: result.requests.total / Math.max(result.seconds, 0.001),
       p50: result.latency.p50,
