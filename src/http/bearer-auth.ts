@@ -14,7 +14,8 @@ import type { ErrorResponder, ErrorResponse } from './responses.js';
 export type BearerAuthOutcome =
   | {
       ok: true;
-      auth: AuthInfo /** To send with the response (a fresh `DPoP-Nonce`). */;
+      auth: AuthInfo;
+      /** To send with the response (a fresh `DPoP-Nonce`). */
       headers?: Record<string, string>;
     }
   | { ok: false; response: ErrorResponse };

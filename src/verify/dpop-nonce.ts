@@ -10,6 +10,8 @@ import { tokenRefusal } from '../core/errors.js';
 
 export class DpopNonces {
   private readonly key: Buffer;
+  /** The nonces of the latest windows asked for. */
+  private readonly recent = new Map<number, string>();
 
   constructor(
     secret: string | Uint8Array,
@@ -22,11 +24,6 @@ export class DpopNonces {
   /** The nonce of the current window: what a client should put in its next proof. */
   current(now = Date.now()): string {
     return this.nonceFor(this.windowAt(now));
-  }
-
-  /** True when `nonce` is not the current one (the response should hand out the current). */
-  isStale(nonce: string | undefined, now = Date.now()): boolean {
-    return nonce !== this.current(now);
   }
 
   /** Throws `use_dpop_nonce` unless `nonce` is of this window or the one before. */
@@ -43,9 +40,17 @@ export class DpopNonces {
     return Math.floor(now / 1000 / this.windowSeconds);
   }
 
+  /** Computed once per window: every DPoP request checks one and every response hands one out. */
   private nonceFor(window: number): string {
-    const mac = createHmac('sha256', this.key).update(`dpop-nonce ${window}`).digest('base64url');
-    return `${window.toString(36)}.${mac}`;
+    let nonce = this.recent.get(window);
+    if (nonce === undefined) {
+      const mac = createHmac('sha256', this.key).update(`dpop-nonce ${window}`).digest('base64url');
+      nonce = `${window.toString(36)}.${mac}`;
+      // Only the current window and the one before are asked for.
+      if (this.recent.size >= 2) this.recent.delete(this.recent.keys().next().value as number);
+      this.recent.set(window, nonce);
+    }
+    return nonce;
   }
 
   private matches(nonce: string, window: number): boolean {
